@@ -1,0 +1,42 @@
+# Two commands do all set-up on a fresh machine with python3:
+#   make lab   - JupyterLab on notebooks/ with the bundled demo data (PORT=8888)
+#   make test  - every test (lint, unit, widgets, notebooks, browser)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8888
+APP_PORT ?= 8866
+
+.PHONY: lab app test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+lab: $(VENV)/.installed
+	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.root_dir=.
+
+app: $(VENV)/.installed-dev
+	cd notebooks && ../$(BIN)/voila --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 --show_tracebacks=False .
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check support_kit tests benchmarks
+
+test: lint
+	$(BIN)/python -m pytest --doctest-modules support_kit tests
+	$(BIN)/python tests/nbval_prepare.py build/nbval
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --sanitize-with tests/nbval_sanitize.cfg build/nbval
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/report_scale.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

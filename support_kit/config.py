@@ -1,0 +1,137 @@
+"""Settings from ``SUPPORT_KIT_*`` environment variables, with secrets masked.
+
+With none of them set the kit runs in demo mode (bundled demo customers, a local sandbox).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import SupportKitError
+
+PREFIX = "SUPPORT_KIT_"
+NAMES = (
+    "CUSTOMERS",
+    "TIMEZONE",
+    "APP_ID",
+    "STATE_SECRET",
+    "LWA_CLIENT_ID",
+    "LWA_CLIENT_SECRET",
+    "LWA_ENDPOINT",
+    "SPAPI_ENDPOINT",
+    "SELLER_CENTRAL_URL",
+)
+DEFAULT_TIMEZONE = "Europe/Berlin"
+DEFAULT_LWA_ENDPOINT = "https://api.amazon.com/auth/o2/token"
+#: Used only in demo mode, where every link points at the local sandbox.
+DEMO_APP_ID = "amzn1.sp.solution.00000000-0000-4000-8000-00000000d3m0"
+DEMO_LWA_CLIENT_ID = "amzn1.application-oa2-client.demo"
+#: Demo-mode keys are public on purpose: they sign nothing but demo customers against the
+#: local sandbox, and they let `link` and `verify-callback` run as separate commands.
+DEMO_STATE_SECRET = "support-kit-demo-state-key-public"  # noqa: S105 (public by design)
+DEMO_LWA_CLIENT_SECRET = "support-kit-demo-client-secret-public"  # noqa: S105
+
+
+class Secret:
+    """A secret value that never shows itself in ``str``, ``repr``, f-strings or logs.
+
+    >>> s = Secret("hunter2")
+    >>> s, str(s), s.reveal()
+    ([secure], '[secure]', 'hunter2')
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        """The real value, for the one place that sends it (an HTTP body, an HMAC key)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "[secure]"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and secrets.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(("Secret", len(self._value)))
+
+    def __reduce__(self):
+        raise TypeError("a Secret cannot be pickled or copied out")
+
+
+def _secret(value: str | None) -> Secret | None:
+    return Secret(value) if value else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The kit's settings. Build them with :func:`load_settings`.
+
+    >>> s = load_settings({"SUPPORT_KIT_LWA_CLIENT_SECRET": "abc"})
+    >>> "abc" in repr(s), s.demo
+    (False, False)
+    """
+
+    customers: str | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    app_id: str | None = None
+    state_secret: Secret | None = field(default=None, repr=False)
+    lwa_client_id: str | None = None
+    lwa_client_secret: Secret | None = field(default=None, repr=False)
+    lwa_endpoint: str = DEFAULT_LWA_ENDPOINT
+    spapi_endpoint: str | None = None
+    seller_central_url: str | None = None
+    demo: bool = False
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require(self, *names: str) -> None:
+        """Raise a clear error naming the first missing setting among ``names``."""
+        for name in names:
+            if not getattr(self, name):
+                raise SupportKitError(
+                    f"The setting {PREFIX}{name.upper()} is not set. Set it in the environment "
+                    "(ask your administrator for the value) and start again."
+                )
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from ``environ`` (default: ``os.environ``).
+
+    >>> load_settings({}).demo
+    True
+    """
+    env = os.environ if environ is None else environ
+    raw = {n: (env.get(PREFIX + n) or "").strip() for n in NAMES}
+    timezone = raw["TIMEZONE"] or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SupportKitError(
+            f"{PREFIX}TIMEZONE={timezone!r} is not a time zone name; use one like Europe/Berlin."
+        ) from None
+    demo = not any(raw.values())
+    return Settings(
+        customers=raw["CUSTOMERS"] or None,
+        timezone=timezone,
+        app_id=raw["APP_ID"] or (DEMO_APP_ID if demo else None),
+        state_secret=_secret(raw["STATE_SECRET"] or (DEMO_STATE_SECRET if demo else "")),
+        lwa_client_id=raw["LWA_CLIENT_ID"] or (DEMO_LWA_CLIENT_ID if demo else None),
+        lwa_client_secret=_secret(
+            raw["LWA_CLIENT_SECRET"] or (DEMO_LWA_CLIENT_SECRET if demo else "")),
+        lwa_endpoint=raw["LWA_ENDPOINT"] or DEFAULT_LWA_ENDPOINT,
+        spapi_endpoint=raw["SPAPI_ENDPOINT"] or None,
+        seller_central_url=raw["SELLER_CENTRAL_URL"] or None,
+        demo=demo,
+    )

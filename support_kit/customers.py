@@ -1,0 +1,436 @@
+"""Customer lists from CSV, XLSX, JSON, SQLite or SQLAlchemy, validated into one schema.
+
+Every input row ends up either loaded or rejected with its line, reason and raw text.
+A row is rejected only when it cannot be attributed to a customer; every other bad value
+stays in the row and becomes a finding of :mod:`support_kit.rules`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pandas as pd
+
+from .config import Secret
+from .errors import SupportKitError
+
+COLUMNS = (
+    "customer_id",
+    "shop_name",
+    "seller_id",
+    "marketplace",
+    "selling_plan",
+    "account_type",
+    "authorized_at",
+    "revoked_at",
+    "contact_email",
+    "language",
+    "refresh_token",
+)
+REQUIRED = ("customer_id",)
+#: Loaded, but kept out of the frame so no view or export can show it.
+SECRET_COLUMN = "refresh_token"  # noqa: S105 (a column name)
+PUBLIC_COLUMNS = tuple(c for c in COLUMNS if c != SECRET_COLUMN)
+REJECT_COLUMNS = ("line", "reason", "raw")
+DEMO_FILE = "demo_customers.csv"
+_TOKEN_LIKE = re.compile(r"Atz[ra]\|[^\s,;\"'}]+")
+
+
+class RefreshTokens:
+    """The customers' refresh tokens, by customer id; never shown.
+
+    >>> tokens = RefreshTokens({"42": "Atzr|canary"})
+    >>> tokens, tokens.get("42"), tokens.get("42").reveal()
+    (<refresh tokens: 1 [secure]>, [secure], 'Atzr|canary')
+    """
+
+    def __init__(self, by_customer: dict[str, str]):
+        self._by_customer = {k: v for k, v in by_customer.items() if v}
+
+    def get(self, customer_id: str) -> Secret | None:
+        value = self._by_customer.get(str(customer_id))
+        return Secret(value) if value else None
+
+    def __contains__(self, customer_id: object) -> bool:
+        return str(customer_id) in self._by_customer
+
+    def __len__(self) -> int:
+        return len(self._by_customer)
+
+    def __repr__(self) -> str:
+        return f"<refresh tokens: {len(self)} [secure]>"
+
+    def _values(self) -> Iterable[str]:
+        """For the sandbox, which plays Amazon and must know the tokens it issued."""
+        return self._by_customer.items()
+
+
+@dataclass
+class CustomerList:
+    """A loaded customer list: the customers, the rejected rows, and where they came from.
+
+    ``customers`` has the public columns of DESIGN.md as text plus ``line``;
+    ``rejects`` has ``line``, ``reason`` and ``raw``.
+
+    >>> loaded = load(demo_path())
+    >>> loaded.rows_in == loaded.rows_loaded + loaded.rows_rejected
+    True
+    """
+
+    customers: pd.DataFrame
+    rejects: pd.DataFrame
+    source: str
+    refresh_tokens: RefreshTokens = field(repr=False, default_factory=lambda: RefreshTokens({}))
+
+    @property
+    def rows_loaded(self) -> int:
+        return len(self.customers)
+
+    @property
+    def rows_rejected(self) -> int:
+        return len(self.rejects)
+
+    @property
+    def rows_in(self) -> int:
+        return self.rows_loaded + self.rows_rejected
+
+    def find(self, customer_id: str) -> pd.DataFrame:
+        """The one-row frame of ``customer_id``; a clear error when it is not there."""
+        wanted = str(customer_id).strip()
+        row = self.customers[self.customers["customer_id"] == wanted]
+        if row.empty:
+            raise SupportKitError(
+                f"Customer {wanted!r} is not in {self.source}. Check the customer id "
+                "(search by shop name or e-mail in the troubleshooting notebook)."
+            )
+        return row
+
+    def __repr__(self) -> str:
+        return (f"CustomerList(source={self.source!r}, rows_loaded={self.rows_loaded}, "
+                f"rows_rejected={self.rows_rejected})")
+
+
+def demo_path() -> Path:
+    """The bundled demo customers (synthetic)."""
+    return Path(str(files("support_kit") / "data" / DEMO_FILE))
+
+
+def load(source: str | Path | pd.DataFrame) -> CustomerList:
+    """Load and validate customers from a file, a database URL or a frame.
+
+    ``source`` is a ``.csv``/``.txt``, ``.xlsx``, ``.json`` or SQLite file (``.db``,
+    ``.sqlite``), ``sqlite:///path.db[?table=name]``, any SQLAlchemy URL (extra ``sql``),
+    or a DataFrame.
+
+    >>> load(demo_path()).rows_loaded > 100
+    True
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.astype(object).where(source.notna(), "").astype(str)
+        frame.columns = [str(c) for c in frame.columns]
+        raw = _Raw(frame, np.arange(2, len(frame) + 2), [], ",")
+        return _validate(raw, "the given table")
+    text = str(source)
+    scheme = urlsplit(text).scheme.lower()
+    if "://" in text and len(scheme) > 1:
+        name = _mask_url(text)
+        return _validate(_read_sql(text), name)
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise SupportKitError(
+            f"The customer file {text} does not exist. Check the path "
+            "(or unset SUPPORT_KIT_CUSTOMERS to use the demo data)."
+        )
+    suffix = path.suffix.lower()
+    readers = {".xlsx": _read_xlsx, ".xlsm": _read_xlsx, ".json": _read_json,
+               ".db": _read_sqlite_file, ".sqlite": _read_sqlite_file,
+               ".sqlite3": _read_sqlite_file}
+    reader = readers.get(suffix, _read_csv)
+    try:
+        return _validate(reader(path), str(path))
+    except SupportKitError:
+        raise
+    except (OSError, ValueError, KeyError, sqlite3.Error) as exc:
+        raise SupportKitError(
+            f"The customer file {path} could not be read ({_mask(str(exc))}). "
+            "Save it as CSV (UTF-8), XLSX or JSON and try again."
+        ) from None
+
+
+@dataclass
+class _Raw:
+    """A source read as text: columns as in the file, the line of each row, parse rejects."""
+
+    frame: pd.DataFrame
+    lines: np.ndarray
+    rejects: list[tuple[int, str, str]]
+    delimiter: str
+
+
+def _header_key(name: object) -> str:
+    return re.sub(r"[\s-]+", "_", str(name).strip().lstrip("\ufeff").lower())
+
+
+def _read_csv(path: Path) -> _Raw:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        data = data.decode("cp1252", errors="replace").encode("utf-8")
+    first_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    if not first_line.strip():
+        raise SupportKitError(f"The customer file {path} is empty or starts with a blank line; "
+                              "the first line must be the header (customer_id, ...).")
+    delimiter = max(";,\t", key=first_line.count)
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    secret_at = [i for i, name in enumerate(header) if _header_key(name) == SECRET_COLUMN]
+    bad: list[tuple[int, str, str]] = []
+
+    def on_invalid_row(row) -> str:
+        if row.text.strip():
+            reason = (f"malformed row: {row.actual_columns} fields, the header has "
+                      f"{row.expected_columns}; check quotes and delimiters ({delimiter!r})")
+            bad.append((int(row.number), reason, _mask_line(row.text, delimiter, secret_at)))
+        else:
+            bad.append((int(row.number), "", ""))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
+                invalid_row_handler=on_invalid_row),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as exc:
+        raise SupportKitError(
+            f"The customer file {path} is not valid CSV ({_mask(str(exc))}). "
+            "Most often a quote is not closed; fix that line and load again."
+        ) from None
+    frame = table.to_pandas()
+    frame.columns = header if len(set(header)) == len(header) else frame.columns
+    total = len(frame) + len(bad)
+    skipped = np.array([b[0] for b in bad], dtype=np.int64)
+    lines = np.setdiff1d(np.arange(2, total + 2), skipped, assume_unique=True)
+    return _Raw(frame, lines, [b for b in bad if b[1]], delimiter)
+
+
+def _read_xlsx(path: Path) -> _Raw:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [str(c) if c is not None else "" for c in next(rows, ())]
+        while header and header[-1] == "":
+            header.pop()
+        records, lines, rejects = [], [], []
+        for number, row in enumerate(rows, start=2):
+            cells = ["" if c is None else _cell_text(c) for c in row]
+            if not any(cells):
+                continue
+            if any(cells[len(header):]):
+                rejects.append((number, f"malformed row: values beyond the {len(header)} "
+                                "header columns", _mask(";".join(cells))))
+                continue
+            records.append(cells[: len(header)] + [""] * (len(header) - len(cells)))
+            lines.append(number)
+    finally:
+        workbook.close()
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    return _Raw(frame, np.array(lines, dtype=np.int64), rejects, ";")
+
+
+def _cell_text(value: object) -> str:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_json(path: Path) -> _Raw:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise SupportKitError(
+            f"The customer file {path} is not valid JSON (line {exc.lineno}: {exc.msg})."
+        ) from None
+    if isinstance(data, dict):
+        data = data.get("customers")
+    if not isinstance(data, list):
+        raise SupportKitError(f"The customer file {path} must hold a list of customers "
+                              'or {"customers": [...]}.')
+    records, lines, rejects = [], [], []
+    for number, item in enumerate(data, start=1):
+        if not isinstance(item, dict):
+            rejects.append((number, "malformed row: not an object with named fields",
+                            _mask(json.dumps(item, ensure_ascii=False)[:500])))
+            continue
+        records.append({str(k): "" if v is None else _cell_text(v) for k, v in item.items()})
+        lines.append(number)
+    frame = pd.DataFrame.from_records(records, columns=_union_keys(records)).fillna("")
+    return _Raw(frame, np.array(lines, dtype=np.int64), rejects, ",")
+
+
+def _union_keys(records: list[dict]) -> list[str]:
+    keys: dict[str, None] = {}
+    for record in records:
+        keys.update(dict.fromkeys(record))
+    return list(keys)
+
+
+def _read_sqlite_file(path: Path, table: str = "customers") -> _Raw:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        names = {r[0] for r in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        if table not in names:
+            raise SupportKitError(
+                f"The database {path} has no table {table!r} (it has: "
+                f"{', '.join(sorted(names)) or 'none'}). Name it with ?table=NAME."
+            )
+        quoted = '"' + table.replace('"', '""') + '"'
+        frame = pd.read_sql_query(f"SELECT * FROM {quoted}", connection, dtype=object)
+    return _from_sql_frame(frame)
+
+
+def _from_sql_frame(frame: pd.DataFrame) -> _Raw:
+    frame = frame.astype(object).where(frame.notna(), "").map(
+        lambda v: "" if v == "" else _cell_text(v))
+    return _Raw(frame, np.arange(1, len(frame) + 1), [], ",")
+
+
+def _read_sql(url: str) -> _Raw:
+    parts = urlsplit(url)
+    table = parse_qs(parts.query).get("table", ["customers"])[0]
+    if parts.scheme.lower() == "sqlite":
+        path = Path(url.split("://", 1)[1].split("?", 1)[0].removeprefix("/"))
+        if not path.is_file():
+            raise SupportKitError(f"The SQLite database {path} does not exist.")
+        return _read_sqlite_file(path, table)
+    try:
+        import sqlalchemy
+    except ImportError:
+        raise SupportKitError(
+            "Reading customers from a database server needs the optional extra: "
+            "pip install 'support_kit[sql]' (and the database's driver)."
+        ) from None
+    clean = url.split("?", 1)[0] if "table=" in parts.query else url
+    try:
+        engine = sqlalchemy.create_engine(clean)
+        with engine.connect() as connection:
+            quoted = engine.dialect.identifier_preparer.quote(table)
+            frame = pd.read_sql_query(sqlalchemy.text(f"SELECT * FROM {quoted}"), connection)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise SupportKitError(
+            f"The customer database {_mask_url(url)} could not be read "
+            f"({type(exc).__name__}). Check the URL, the table name and the driver."
+        ) from None
+    return _from_sql_frame(frame)
+
+
+def _validate(raw: _Raw, source: str) -> CustomerList:
+    frame = raw.frame
+    keys = [_header_key(c) for c in frame.columns]
+    missing = [c for c in REQUIRED if c not in keys]
+    if missing:
+        found = ", ".join(str(c) for c in frame.columns) or "none"
+        raise SupportKitError(
+            f"The customer file {source} has no column {missing[0]!r} (found: {found}). "
+            "Add it; header names are case-insensitive."
+        )
+    frame = frame.set_axis(keys, axis=1)
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    columns = {}
+    for name in COLUMNS:
+        values = frame[name] if name in frame else pd.Series("", index=frame.index)
+        columns[name] = values.astype("string").fillna("").str.strip()
+    clean = pd.DataFrame(columns)
+    clean["line"] = raw.lines
+    blank = (clean[list(COLUMNS)] == "").all(axis=1)
+    clean = clean[~blank]
+
+    no_id = clean["customer_id"] == ""
+    duplicate = clean["customer_id"].duplicated(keep="first") & ~no_id
+    first_line = clean.groupby("customer_id", sort=False)["line"].transform("first")
+    reasons = pd.Series("", index=clean.index, dtype=object)
+    reasons[no_id] = "no customer_id: the row cannot be attributed to a customer"
+    reasons[duplicate] = ("duplicate customer_id " + clean.loc[duplicate, "customer_id"].astype(str)
+                          + ": first seen on line " + first_line[duplicate].astype(str))
+    rejected = no_id | duplicate
+    bad_rows = clean[rejected]
+    rejects = pd.DataFrame({
+        "line": bad_rows["line"].astype(np.int64),
+        "reason": reasons[rejected],
+        "raw": _raw_text(bad_rows, raw.delimiter),
+    })
+    if raw.rejects:
+        parsed = pd.DataFrame(raw.rejects, columns=list(REJECT_COLUMNS))
+        rejects = pd.concat([parsed, rejects], ignore_index=True)
+    rejects = rejects.sort_values("line", kind="stable").reset_index(drop=True)
+
+    loaded = clean[~rejected]
+    tokens = loaded[SECRET_COLUMN]
+    with_token = tokens != ""
+    refresh_tokens = RefreshTokens(dict(zip(loaded["customer_id"][with_token],
+                                            tokens[with_token], strict=True)))
+    customers = loaded[list(PUBLIC_COLUMNS) + ["line"]].reset_index(drop=True)
+    customers["has_refresh_token"] = with_token.to_numpy()
+    return CustomerList(customers, rejects, source, refresh_tokens)
+
+
+def _raw_text(rows: pd.DataFrame, delimiter: str) -> pd.Series:
+    if rows.empty:
+        return pd.Series([], dtype=object)
+    shown = rows[list(COLUMNS)].copy()
+    shown[SECRET_COLUMN] = shown[SECRET_COLUMN].where(shown[SECRET_COLUMN] == "", "[secure]")
+    return shown.astype(str).agg(delimiter.join, axis=1)
+
+
+def _mask(text: str) -> str:
+    """Hide anything that looks like an LWA token in a message or raw line."""
+    return _TOKEN_LIKE.sub(lambda m: m.group(0)[:5] + "[secure]", text)
+
+
+def _mask_line(text: str, delimiter: str, secret_at: list[int]) -> str:
+    fields = next(csv.reader([text], delimiter=delimiter), [])
+    if any(i < len(fields) and fields[i] for i in secret_at):
+        for i in secret_at:
+            if i < len(fields) and fields[i]:
+                text = text.replace(fields[i], "[secure]")
+    return _mask(text)
+
+
+def _mask_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(parts.password, "[secure]")
+    return url
+
+
+def source_for(explicit: str | Path | None, configured: str | None) -> str | Path:
+    """Which customers to load: the explicit one, else the configured one, else the demo.
+
+    >>> source_for(None, None) == demo_path()
+    True
+    """
+    return explicit or configured or demo_path()

@@ -1,0 +1,166 @@
+"""One customer's diagnosis: a plain result with a text form, a dict and an HTML view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from . import rules
+from .customers import CustomerList
+from .texts import format_date, language, text
+from .views import render
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """Something that has stopped, and since when."""
+
+    id: str
+    since: dt.date | None
+    text: str
+    since_text: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A plan, account or data problem with its remedy in the agent's language."""
+
+    id: str
+    severity: str
+    field: str
+    title: str
+    remedy: str
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What is going on with one seller's Amazon token, as of a day.
+
+    >>> from support_kit.customers import load, demo_path
+    >>> d = diagnose(load(demo_path()), "C100005", as_of=dt.date(2026, 12, 1), lang="en")
+    >>> d.state, d.days_left, [c.id for c in d.consequences][:1]
+    ('expired', -40, ['price_sync_stopped'])
+    """
+
+    customer_id: str
+    shop_name: str
+    seller_id: str
+    marketplace: str
+    region: str
+    selling_plan: str
+    account_type: str
+    contact_email: str
+    customer_language: str
+    state: str
+    state_label: str
+    authorized_on: dt.date | None
+    expires_on: dt.date | None
+    days_left: int | None
+    reminders_from: dt.date | None
+    stopped_since: dt.date | None
+    consequences: tuple[Consequence, ...]
+    findings: tuple[Finding, ...]
+    explanation: str
+    as_of: dt.date
+    lang: str
+    has_refresh_token: bool
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (dates as ISO, consequences and findings as id lists)."""
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, dt.date):
+                data[key] = value.isoformat()
+        data["consequences"] = [c.id for c in self.consequences]
+        data["consequences_since"] = self.stopped_since.isoformat() if self.stopped_since else None
+        data["findings"] = [f.id for f in self.findings]
+        data["finding_details"] = [
+            {"id": f.id, "severity": f.severity, "title": f.title, "remedy": f.remedy}
+            for f in self.findings
+        ]
+        return data
+
+    def __str__(self) -> str:
+        lang = self.lang
+        lines = [
+            f"{self.shop_name or self.customer_id} ({text(lang, 'ui.customer')} "
+            f"{self.customer_id}, {self.seller_id or '-'}, {self.marketplace or '-'})",
+            f"{text(lang, 'ui.state')}: {self.state_label} [{self.state}]",
+            self.explanation,
+        ]
+        if self.expires_on:
+            lines.append(f"{text(lang, 'ui.expires_on')}: {format_date(self.expires_on, lang)}"
+                         f" ({text(lang, 'ui.days_left')}: {self.days_left})")
+        if self.consequences:
+            lines.append(text(lang, "ui.stopped") + ":")
+            lines += [f"  - {c.text} {c.since_text}" for c in self.consequences]
+        if self.findings:
+            lines.append(text(lang, "ui.findings") + ":")
+            for f in self.findings:
+                lines.append(f"  - {text(lang, 'severity.' + f.severity)}: {f.title} [{f.id}]")
+                lines.append(f"    {f.remedy}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return render("diagnosis.html", d=self)
+
+
+def diagnose(customers: CustomerList, customer_id: str, as_of: dt.date | None = None,
+             lang: str = "de", timezone: str = "Europe/Berlin") -> Diagnosis:
+    """Diagnose one customer of ``customers`` (a clear error when the id is unknown)."""
+    as_of = as_of or rules.today(timezone)
+    row = rules.evaluate(customers.find(customer_id), as_of, timezone).iloc[0]
+    return from_row(row, as_of, lang)
+
+
+def _date(value: object) -> dt.date | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
+def from_row(row: pd.Series, as_of: dt.date, lang: str = "de") -> Diagnosis:
+    """Build the diagnosis of one row of :func:`support_kit.rules.evaluate`."""
+    lang = language(lang)
+    state = str(row["state"])
+    dates = {k: _date(row[k]) for k in ("authorized_on", "expires_on", "reminders_from",
+                                        "stopped_since")}
+    days_left = None if pd.isna(row["days_left"]) else int(row["days_left"])
+    shown = {k: format_date(v, lang) for k, v in dates.items()}
+    explanation = text(lang, f"state.{state}.explanation", days_left=days_left, **shown)
+    consequences = tuple(
+        Consequence(c, dates["stopped_since"], text(lang, f"consequence.{c}"),
+                    text(lang, "consequence.since", date=shown["stopped_since"]))
+        for c in rules.consequences(state)
+    )
+    findings = tuple(_finding(f, row, lang) for f in rules.finding_ids(row["findings"]))
+    return Diagnosis(
+        customer_id=str(row["customer_id"]),
+        shop_name=str(row.get("shop_name", "")),
+        seller_id=str(row.get("seller_id", "")),
+        marketplace=str(row["country_code"]) if pd.notna(row["country_code"])
+        else str(row["marketplace"]),
+        region="" if pd.isna(row["region"]) else str(row["region"]),
+        selling_plan=str(row["selling_plan"]),
+        account_type=str(row["account_type"]),
+        contact_email=str(row.get("contact_email", "")),
+        customer_language=str(row["language"]),
+        state=state,
+        state_label=text(lang, f"state.{state}.label"),
+        days_left=days_left,
+        consequences=consequences,
+        findings=findings,
+        explanation=explanation,
+        as_of=as_of,
+        lang=lang,
+        has_refresh_token=bool(row.get("has_refresh_token", False)),
+        **dates,
+    )
+
+
+def _finding(finding_id: str, row: pd.Series, lang: str) -> Finding:
+    rule = rules.FINDINGS[finding_id]
+    value = str(row.get(rule.field, ""))
+    return Finding(finding_id, rule.severity, rule.field,
+                   text(lang, f"finding.{finding_id}.title"),
+                   text(lang, f"finding.{finding_id}.remedy", value=value))

@@ -1,0 +1,226 @@
+"""The FAQ's and Amazon's rules, once, vectorised over a frame of customers.
+
+One customer is a frame of one row; the bulk report and the desk call the same functions.
+Sources: ``shared/amazon/FACTS.md`` and the support FAQ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from . import marketplaces
+
+#: Amazon: re-authorize every 365 days. The FAQ: one year. The earlier date wins.
+VALIDITY_DAYS = 365
+#: Amazon e-mails weekly from 30 days before expiry; the desk's "expiring" window.
+REMINDER_DAYS = 30
+
+STATES = ("not_authorized", "valid", "expiring", "expired", "revoked", "unknown")
+#: What stops when Amazon deactivates or the seller revokes the token (FAQ).
+CONSEQUENCES = ("price_sync_stopped", "stock_sync_stopped", "order_import_stopped")
+STOPPED_STATES = ("expired", "revoked")
+PLANS = ("professional", "individual")
+ACCOUNT_TYPES = ("seller_central", "amazon_payments", "vendor_central")
+
+
+@dataclass(frozen=True)
+class FindingRule:
+    """A finding: its id, how bad it is, and the customer field it is about."""
+
+    id: str
+    severity: str  # "error" (blocks the integration) or "warning" (check it)
+    field: str
+
+
+FINDINGS: dict[str, FindingRule] = {
+    f.id: f
+    for f in (
+        FindingRule("plan_not_professional", "error", "selling_plan"),
+        FindingRule("plan_unknown", "warning", "selling_plan"),
+        FindingRule("account_not_seller_central", "error", "account_type"),
+        FindingRule("account_type_unknown", "warning", "account_type"),
+        FindingRule("unknown_marketplace", "error", "marketplace"),
+        FindingRule("seller_id_missing", "warning", "seller_id"),
+        FindingRule("bad_authorized_at", "error", "authorized_at"),
+        FindingRule("authorized_in_future", "error", "authorized_at"),
+        FindingRule("bad_revoked_at", "warning", "revoked_at"),
+        # Raised by a live check, not by the file: Amazon knows the token under another seller.
+        FindingRule("seller_id_differs", "error", "seller_id"),
+    )
+}
+FILE_FINDINGS = tuple(f for f in FINDINGS if f != "seller_id_differs")
+
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+_TIME = r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+_OFFSET = r"(?:Z|z|[+-]\d{2}(?::?\d{2})?)"
+_GERMAN = r"\d{1,2}\.\d{1,2}\.\d{4}"
+
+
+def parse_dates(raw: pd.Series, timezone: str | ZoneInfo) -> tuple[pd.Series, pd.Series]:
+    """Calendar dates in the desk's time zone, and a mask of values that are not dates.
+
+    Accepts ISO dates, ISO datetimes with an offset (converted to ``timezone``) or without
+    (taken as local), and German ``dd.mm.yyyy``. Empty values are missing, not bad.
+
+    >>> dates, bad = parse_dates(pd.Series(["2024-05-03T22:30:00Z", "03.05.2024", "", "soon"]),
+    ...                          "Europe/Berlin")
+    >>> dates.dt.strftime("%Y-%m-%d").tolist(), bad.tolist()
+    (['2024-05-04', '2024-05-03', nan, nan], [False, False, False, True])
+    """
+    tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
+    text = raw.astype("string").fillna("").str.strip()
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
+    iso = text.str.fullmatch(_ISO_DATE)
+    out[iso] = pd.to_datetime(text[iso], format="%Y-%m-%d", errors="coerce")
+    rest = ~iso & (text != "")
+    if rest.any():
+        german = rest & text.str.fullmatch(_GERMAN)
+        out[german] = pd.to_datetime(text[german], format="%d.%m.%Y", errors="coerce")
+        offset = rest & text.str.fullmatch(_ISO_DATE + _TIME + _OFFSET)
+        if offset.any():
+            moments = pd.to_datetime(text[offset], format="ISO8601", utc=True, errors="coerce")
+            out[offset] = moments.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+        naive = rest & text.str.fullmatch(_ISO_DATE + _TIME)
+        out[naive] = pd.to_datetime(
+            text[naive], format="ISO8601", errors="coerce"
+        ).dt.normalize()
+    return out, (text != "") & out.isna()
+
+
+def expires_on(authorized_on: pd.Series) -> pd.Series:
+    """The day Amazon deactivates the token: the earlier of +365 days and +1 year.
+
+    >>> expires_on(pd.Series(pd.to_datetime(["2024-02-29", "2023-03-01"]))).dt.date.tolist()
+    [datetime.date(2025, 2, 28), datetime.date(2024, 2, 29)]
+    """
+    by_days = authorized_on + pd.Timedelta(days=VALIDITY_DAYS)
+    by_year = authorized_on + pd.DateOffset(years=1)
+    return by_days.where(by_days <= by_year, by_year)
+
+
+def _normalised(values: pd.Series) -> pd.Series:
+    return values.astype("string").fillna("").str.strip().str.lower().str.replace(
+        r"[\s-]+", "_", regex=True
+    )
+
+
+def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = "Europe/Berlin"
+             ) -> pd.DataFrame:
+    """Every customer's token state, dates, consequences and findings as of ``as_of``.
+
+    Adds ``country_code``, ``region``, ``authorized_on``, ``revoked_on``, ``expires_on``,
+    ``reminders_from``, ``days_left``, ``state``, ``stopped_since`` and ``findings``
+    (finding ids joined by ``;``) to a copy of ``customers``.
+
+    >>> frame = pd.DataFrame({"customer_id": ["1"], "authorized_at": ["2024-05-03"],
+    ...     "marketplace": ["DE"], "selling_plan": ["professional"], "seller_id": ["A1"],
+    ...     "account_type": ["seller_central"], "revoked_at": [""]})
+    >>> row = evaluate(frame, dt.date(2025, 4, 20)).iloc[0]
+    >>> row.state, str(row.expires_on.date()), int(row.days_left)
+    ('expiring', '2025-05-03', 13)
+    """
+    frame = customers.copy()
+    for column in ("marketplace", "selling_plan", "account_type", "seller_id",
+                   "authorized_at", "revoked_at", "language"):
+        if column not in frame:
+            frame[column] = ""
+    day = pd.Timestamp(as_of)
+
+    frame["country_code"] = marketplaces.country_codes(frame["marketplace"])
+    frame["region"] = frame["country_code"].map(marketplaces.table()["region"])
+    frame["language"] = _languages(frame["language"])
+
+    authorized_on, bad_authorized = parse_dates(frame["authorized_at"], timezone)
+    revoked_on, bad_revoked = parse_dates(frame["revoked_at"], timezone)
+    in_future = authorized_on > day
+    never = authorized_on.isna() & ~bad_authorized
+    frame["authorized_on"] = authorized_on
+    frame["revoked_on"] = revoked_on.where(revoked_on >= authorized_on)
+    frame["expires_on"] = expires_on(authorized_on)
+    frame["reminders_from"] = frame["expires_on"] - pd.Timedelta(days=REMINDER_DAYS)
+    days_left = (frame["expires_on"] - day).dt.days
+    revoked = frame["revoked_on"].notna() & (frame["revoked_on"] <= day)
+    unknown = bad_authorized | in_future
+    state = np.select(
+        [never, unknown, revoked, days_left <= 0, days_left <= REMINDER_DAYS, days_left > 0],
+        ["not_authorized", "unknown", "revoked", "expired", "expiring", "valid"],
+        default="unknown",
+    )
+    frame["state"] = pd.Categorical(state, categories=STATES)
+    usable = ~(never | unknown)
+    frame["days_left"] = days_left.where(usable).astype("Int64")
+    for column in ("authorized_on", "expires_on", "reminders_from"):
+        frame[column] = frame[column].where(usable)
+    frame["stopped_since"] = frame["expires_on"].where(frame["state"] == "expired").fillna(
+        frame["revoked_on"].where(frame["state"] == "revoked")
+    )
+
+    plan = _normalised(frame["selling_plan"])
+    account = _normalised(frame["account_type"])
+    masks = {
+        "plan_not_professional": plan == "individual",
+        "plan_unknown": ~plan.isin(PLANS),
+        "account_not_seller_central": account.isin(("amazon_payments", "vendor_central")),
+        "account_type_unknown": ~account.isin(ACCOUNT_TYPES),
+        "unknown_marketplace": frame["country_code"].isna(),
+        "seller_id_missing": frame["seller_id"].astype("string").fillna("").str.strip() == "",
+        "bad_authorized_at": bad_authorized,
+        "authorized_in_future": in_future,
+        "bad_revoked_at": bad_revoked,
+    }
+    frame["selling_plan"] = plan.where(plan.isin(PLANS), "")
+    frame["account_type"] = account.where(account.isin(ACCOUNT_TYPES), "")
+    frame["findings"] = join_findings(masks)
+    return frame
+
+
+def _languages(values: pd.Series) -> pd.Series:
+    codes = values.astype("string").fillna("").str.strip().str.lower()
+    return codes.where(codes.isin(("de", "en")), "de").astype(object)
+
+
+def join_findings(masks: dict[str, pd.Series]) -> pd.Series:
+    """Finding ids joined by ``;`` per row, from one boolean mask per finding.
+
+    Rows are grouped by their combination of findings, so the cost does not grow with
+    the number of rows beyond one integer per row.
+
+    >>> join_findings({"a": pd.Series([True, False]), "b": pd.Series([True, True])}).tolist()
+    ['a;b', 'b']
+    """
+    ids = list(masks)
+    bits = np.zeros(len(next(iter(masks.values()))), dtype=np.int64)
+    for position, mask in enumerate(masks.values()):
+        bits |= mask.to_numpy(dtype=bool, na_value=False).astype(np.int64) << position
+    codes, uniques = pd.factorize(bits)
+    labels = [";".join(ids[p] for p in range(len(ids)) if u >> p & 1) for u in uniques]
+    index = next(iter(masks.values())).index
+    return pd.Series(pd.Categorical.from_codes(codes, categories=labels), index=index)
+
+
+def finding_ids(findings: object) -> list[str]:
+    """The list of finding ids in a joined ``findings`` value.
+
+    >>> finding_ids("plan_unknown;seller_id_missing"), finding_ids("")
+    (['plan_unknown', 'seller_id_missing'], [])
+    """
+    return [f for f in str(findings or "").split(";") if f]
+
+
+def consequences(state: str) -> tuple[str, ...]:
+    """What has stopped for a customer in ``state``.
+
+    >>> consequences("expired")
+    ('price_sync_stopped', 'stock_sync_stopped', 'order_import_stopped')
+    """
+    return CONSEQUENCES if state in STOPPED_STATES else ()
+
+
+def today(timezone: str = "Europe/Berlin") -> dt.date:
+    """Today's date in the desk's time zone."""
+    return dt.datetime.now(ZoneInfo(timezone)).date()

@@ -1,0 +1,79 @@
+"""The catalogue of German and English texts (``data/texts.toml``) and date formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+LANGUAGES = ("de", "en")
+DEFAULT_LANGUAGE = "de"
+_EN_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)
+
+
+@cache
+def catalogue() -> dict[str, Any]:
+    """The whole catalogue, ``{"de": {...}, "en": {...}}``."""
+    with (files("support_kit") / "data" / "texts.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def language(value: object) -> str:
+    """A supported language code for ``value``, German when empty or unknown.
+
+    >>> language(" EN "), language(None), language("fr")
+    ('en', 'de', 'de')
+    """
+    code = str(value or "").strip().lower()
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def entry(lang: str, key: str) -> Any:
+    """The raw catalogue entry at a dotted ``key`` (a string, a list or a table)."""
+    node: Any = catalogue()[language(lang)]
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def text(lang: str, key: str, **fields: object) -> str:
+    """The text at ``key`` in ``lang`` with ``{placeholders}`` filled in.
+
+    ``app_name`` and ``support_contact`` are always available as placeholders.
+
+    >>> text("en", "consequence.since", date="3 May 2024")
+    'since 3 May 2024'
+    """
+    return _fill(lang, entry(lang, key), fields)
+
+
+def texts(lang: str, key: str, **fields: object) -> list[str]:
+    """A list entry (preparations, steps) with placeholders filled in.
+
+    >>> len(texts("de", "renewal.steps"))
+    4
+    """
+    return [_fill(lang, item, fields) for item in entry(lang, key)]
+
+
+def _fill(lang: str, template: str, fields: dict[str, object]) -> str:
+    base = {"app_name": entry(lang, "app_name"), "support_contact": entry(lang, "support_contact")}
+    return template.format(**(base | fields))
+
+
+def format_date(value: dt.date | None, lang: str) -> str:
+    """A date as the desk writes it: German ``dd.mm.yyyy``, English ``3 May 2024``.
+
+    >>> format_date(dt.date(2024, 5, 3), "de"), format_date(dt.date(2024, 5, 3), "en")
+    ('03.05.2024', '3 May 2024')
+    """
+    if value is None:
+        return ""
+    if language(lang) == "de":
+        return f"{value.day:02d}.{value.month:02d}.{value.year}"
+    return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"

@@ -1,0 +1,68 @@
+"""Shared test helpers: files written to disk, canary secrets, the CLI run in-process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from support_kit import cli
+from support_kit.customers import COLUMNS, demo_path, load
+
+AS_OF = dt.date(2026, 12, 1)
+CANARY_TOKEN = "Atzr|CANARY-refresh-7f3a9c"
+CANARY_SECRET = "CANARY-client-secret-91b2"
+CANARY_STATE_KEY = "CANARY-state-key-55e0"
+CANARIES = (CANARY_TOKEN, CANARY_SECRET, CANARY_STATE_KEY, "CANARY")
+
+
+@pytest.fixture(autouse=True)
+def _no_settings(monkeypatch):
+    """Each test starts in demo mode unless it sets SUPPORT_KIT_* itself."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("SUPPORT_KIT_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def demo():
+    return load(demo_path())
+
+
+def write_csv(path: Path, rows: list[dict], columns=COLUMNS, sep=",", encoding="utf-8") -> Path:
+    """Write customer rows as CSV text exactly as a spreadsheet would."""
+    lines = [sep.join(columns)]
+    for row in rows:
+        lines.append(sep.join(str(row.get(c, "")) for c in columns))
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def customer(customer_id: str, **fields) -> dict:
+    base = {"customer_id": customer_id, "shop_name": f"Shop {customer_id}",
+            "seller_id": f"A{customer_id}SELLER", "marketplace": "DE",
+            "selling_plan": "professional", "account_type": "seller_central",
+            "authorized_at": "2026-06-01", "revoked_at": "", "contact_email":
+            f"shop{customer_id}@example.de", "language": "de", "refresh_token": ""}
+    return base | fields
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = cli.main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys, *args: str):
+    code, out, err = run_cli(capsys, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def assert_no_canary(text: str) -> None:
+    for canary in CANARIES:
+        assert canary not in text, f"secret canary {canary!r} leaked"
