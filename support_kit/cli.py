@@ -86,9 +86,134 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _demo_sandbox(customers: CustomerList, settings: Settings, as_of: dt.date | None = None):
+    """In demo mode, an in-process sandbox and settings pointing at it; else none."""
+    if not settings.demo:
+        return None, settings
+    from .sandbox import Sandbox
+
+    sandbox = Sandbox(customers, settings, as_of=as_of).start()
+    return sandbox, sandbox.client_settings(settings)
+
+
+def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
+    from .renewal import renewal_link
+
+    link = renewal_link(_customers(args, settings), args.customer_id, settings,
+                        redirect_uri=args.redirect_uri, draft=args.draft, lang=args.lang,
+                        valid_days=args.valid_days)
+    if args.json:
+        _print_json(link.to_dict())
+    else:
+        print(link.instructions)
+    return 0
+
+
+def cmd_verify_callback(args: argparse.Namespace, settings: Settings) -> int:
+    from .live_check import confirm_renewal
+    from .renewal import verify_callback
+
+    customers = _customers(args, settings)
+    result = verify_callback(args.url, customers, settings, lang=args.lang)
+    data = result.to_dict()
+    if result.ok and args.exchange:
+        sandbox, live_settings = _demo_sandbox(customers, settings)
+        try:
+            live, refresh_token = confirm_renewal(result, customers, live_settings)
+        finally:
+            if sandbox:
+                sandbox.stop()
+        data["exchange"] = {"ok": refresh_token is not None, "refresh_token":
+                            str(refresh_token) if refresh_token else None,
+                            "live_state": live.live_state, "detail": live.detail,
+                            "request_id": live.request_id}
+    if args.json:
+        _print_json(data)
+    else:
+        print("\n".join(result.messages))
+        if "exchange" in data:
+            exchange = data["exchange"]
+            print("exchange: " + ("ok, refresh token [secure] received; live check: "
+                                  + exchange["live_state"] if exchange["ok"]
+                                  else exchange["detail"]))
+    exchanged = data.get("exchange", {"ok": True})["ok"]
+    return 0 if result.ok and exchanged else 1
+
+
+def cmd_live_check(args: argparse.Namespace, settings: Settings) -> int:
+    from .live_check import live_check
+
+    customers = _customers(args, settings)
+    sandbox, live_settings = _demo_sandbox(customers, settings, args.as_of)
+    bar = _ProgressBar(sys.stderr.isatty() and not args.json)
+    try:
+        run = live_check(customers, live_settings, args.customer_ids, as_of=args.as_of,
+                         concurrency=args.concurrency, progress=bar)
+    finally:
+        bar.close()
+        if sandbox:
+            sandbox.stop()
+    if args.json:
+        _print_json(run.to_dict())
+        return 0
+    if run.app_problem:
+        print(f"APP PROBLEM: {run.app_problem}")
+    for r in run.results:
+        extra = " ".join(filter(None, [r.selling_plan or "", ",".join(r.marketplaces),
+                                       ";".join(r.findings)]))
+        print(f"{r.customer_id:<12} {r.live_state:<24} {extra} {r.detail}"
+              + (f" [{r.request_id}]" if r.request_id else ""))
+    print(", ".join(f"{k}: {v}" for k, v in run.counts.items() if v))
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    from .sandbox import Faults, Sandbox
+
+    customers = load(source_for(args.customers, settings.customers))
+    faults = Faults(args.latency, args.fail_rate, args.throttle_rate, args.drop_rate,
+                    args.malformed_rate)
+    sandbox = Sandbox(customers, settings, as_of=args.as_of, port=args.port, faults=faults,
+                      draft_app=args.draft_app)
+    print(f"Sandbox Amazon on {sandbox.url} ({customers.rows_loaded} customers). Point the kit "
+          "at it with:")
+    print(f"  SUPPORT_KIT_LWA_ENDPOINT={sandbox.url}/auth/o2/token")
+    print(f"  SUPPORT_KIT_SPAPI_ENDPOINT={sandbox.url}")
+    print(f"  SUPPORT_KIT_SELLER_CENTRAL_URL={sandbox.url}")
+    print("Stop with Ctrl+C.", flush=True)
+    try:
+        sandbox.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox._server.server_close()
+    return 0
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.enabled:
+            filled = int(30 * done / max(total, 1))
+            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end="",
+                  file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "diagnose": cmd_diagnose,
     "report": cmd_report,
+    "link": cmd_link,
+    "verify-callback": cmd_verify_callback,
+    "live-check": cmd_live_check,
+    "sandbox": cmd_sandbox,
 }
 
 
@@ -124,6 +249,43 @@ def build_parser() -> argparse.ArgumentParser:
     input_option(p)
     as_of_option(p)
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report files")
+
+    p = add("link", "Make the Seller Central renewal link and the customer's instructions.")
+    p.add_argument("customer_id")
+    input_option(p)
+    p.add_argument("--redirect-uri", metavar="URI", help="one of the app's registered URIs")
+    p.add_argument("--draft", action="store_true", help="the app is in Draft (adds version=beta)")
+    p.add_argument("--lang", choices=LANGUAGES, help="default: the customer's language")
+    p.add_argument("--valid-days", type=int, default=7, metavar="N",
+                   help="how long the link works (default 7 days: links go out by e-mail)")
+    p.add_argument("--json", action="store_true")
+
+    p = add("verify-callback", "Check a callback URL from Amazon belongs to our link and seller.")
+    p.add_argument("url")
+    input_option(p)
+    p.add_argument("--lang", choices=LANGUAGES, default="de")
+    p.add_argument("--exchange", action="store_true",
+                   help="trade the code for tokens at the LWA endpoint (refresh token masked)")
+    p.add_argument("--json", action="store_true")
+
+    p = add("live-check", "Ask Amazon whether tokens still work (all customers by default).")
+    p.add_argument("customer_ids", nargs="*", metavar="CUSTOMER_ID")
+    input_option(p)
+    as_of_option(p)
+    p.add_argument("--concurrency", type=int, default=8, metavar="N")
+    p.add_argument("--json", action="store_true")
+
+    p = add("sandbox", "Run a local Amazon on 127.0.0.1 for demo, training and tests.")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--customers", metavar="FILE", help="default: as for --input")
+    as_of_option(p)
+    p.add_argument("--latency", type=int, default=0, metavar="MS")
+    p.add_argument("--fail-rate", type=float, default=0.0, metavar="R")
+    p.add_argument("--throttle-rate", type=float, default=0.0, metavar="R")
+    p.add_argument("--drop-rate", type=float, default=0.0, metavar="R")
+    p.add_argument("--malformed-rate", type=float, default=0.0, metavar="R")
+    p.add_argument("--draft-app", action="store_true",
+                   help="behave like an app in Draft (links need version=beta)")
     return parser
 
 

@@ -30,6 +30,8 @@ DEFAULT_LWA_ENDPOINT = "https://api.amazon.com/auth/o2/token"
 #: Used only in demo mode, where every link points at the local sandbox.
 DEMO_APP_ID = "amzn1.sp.solution.00000000-0000-4000-8000-00000000d3m0"
 DEMO_LWA_CLIENT_ID = "amzn1.application-oa2-client.demo"
+#: In demo mode links point at `support-kit sandbox` on its default port, not at Amazon.
+DEMO_SELLER_CENTRAL_URL = "http://127.0.0.1:8765"
 #: Demo-mode keys are public on purpose: they sign nothing but demo customers against the
 #: local sandbox, and they let `link` and `verify-callback` run as separate commands.
 DEMO_STATE_SECRET = "support-kit-demo-state-key-public"  # noqa: S105 (public by design)
@@ -132,6 +134,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raw["LWA_CLIENT_SECRET"] or (DEMO_LWA_CLIENT_SECRET if demo else "")),
         lwa_endpoint=raw["LWA_ENDPOINT"] or DEFAULT_LWA_ENDPOINT,
         spapi_endpoint=raw["SPAPI_ENDPOINT"] or None,
-        seller_central_url=raw["SELLER_CENTRAL_URL"] or None,
+        seller_central_url=raw["SELLER_CENTRAL_URL"] or (DEMO_SELLER_CENTRAL_URL if demo else None),
         demo=demo,
     )

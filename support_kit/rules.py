@@ -49,11 +49,11 @@ FINDINGS: dict[str, FindingRule] = {
         FindingRule("bad_authorized_at", "error", "authorized_at"),
         FindingRule("authorized_in_future", "error", "authorized_at"),
         FindingRule("bad_revoked_at", "warning", "revoked_at"),
-        # Raised by a live check, not by the file: Amazon knows the token under another seller.
-        FindingRule("seller_id_differs", "error", "seller_id"),
     )
 }
-FILE_FINDINGS = tuple(f for f in FINDINGS if f != "seller_id_differs")
+FILE_FINDINGS = tuple(FINDINGS)
+#: Accounts that cannot authorize a seller integration at all (FAQ; FACTS.md).
+WRONG_ACCOUNTS = ("amazon_payments", "vendor_central")
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _TIME = r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
@@ -165,7 +165,7 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = "Europe/Be
     masks = {
         "plan_not_professional": plan == "individual",
         "plan_unknown": ~plan.isin(PLANS),
-        "account_not_seller_central": account.isin(("amazon_payments", "vendor_central")),
+        "account_not_seller_central": account.isin(WRONG_ACCOUNTS),
         "account_type_unknown": ~account.isin(ACCOUNT_TYPES),
         "unknown_marketplace": frame["country_code"].isna(),
         "seller_id_missing": frame["seller_id"].astype("string").fillna("").str.strip() == "",

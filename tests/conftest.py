@@ -66,3 +66,38 @@ def run_json(capsys, *args: str):
 def assert_no_canary(text: str) -> None:
     for canary in CANARIES:
         assert canary not in text, f"secret canary {canary!r} leaked"
+
+
+TEST_ENV = {
+    "SUPPORT_KIT_APP_ID": "amzn1.sp.solution.11111111-2222-4333-8444-555555555555",
+    "SUPPORT_KIT_STATE_SECRET": CANARY_STATE_KEY,
+    "SUPPORT_KIT_LWA_CLIENT_ID": "amzn1.application-oa2-client.test",
+    "SUPPORT_KIT_LWA_CLIENT_SECRET": CANARY_SECRET,
+}
+
+
+@pytest.fixture
+def settings():
+    from support_kit.config import load_settings
+
+    return load_settings(TEST_ENV)
+
+
+@pytest.fixture
+def sandbox(demo, settings):
+    """A real sandbox on 127.0.0.1 with the demo customers, and settings pointing at it."""
+    from support_kit.sandbox import Sandbox
+
+    with Sandbox(demo, settings, as_of=AS_OF, seed=1) as amazon:
+        yield amazon
+
+
+@pytest.fixture
+def sandbox_env(sandbox, monkeypatch):
+    """The environment of an agent whose settings point at the sandbox."""
+    for key, value in TEST_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SUPPORT_KIT_LWA_ENDPOINT", f"{sandbox.url}/auth/o2/token")
+    monkeypatch.setenv("SUPPORT_KIT_SPAPI_ENDPOINT", sandbox.url)
+    monkeypatch.setenv("SUPPORT_KIT_SELLER_CENTRAL_URL", sandbox.url)
+    return sandbox

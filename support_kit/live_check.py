@@ -1,0 +1,201 @@
+"""Ask Amazon whether each token still works, and classify the answer into a live state.
+
+A check that failed is never reported as valid or expired: ``unreachable``, ``throttled``
+and ``error`` say the check itself did not get an answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+import requests
+
+from . import rules
+from .amazon import AmazonClient, AmazonError, participations
+from .config import Secret, Settings
+from .customers import CustomerList
+from .errors import SupportKitError
+from .renewal import CallbackResult
+from .texts import text
+from .views import render
+
+LIVE_STATES = ("alive", "expired", "revoked", "no_token", "app_credentials_invalid",
+               "unreachable", "throttled", "error")
+DEFAULT_CONCURRENCY = 8
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """One customer's live check."""
+
+    customer_id: str
+    live_state: str
+    selling_plan: str | None = None
+    marketplaces: tuple[str, ...] = ()
+    request_id: str | None = None
+    detail: str = ""
+    findings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["marketplaces"] = list(self.marketplaces)
+        data["findings"] = list(self.findings)
+        return data
+
+    def label(self, lang: str = "de") -> str:
+        return text(lang, f"live_state.{self.live_state}")
+
+    def _repr_html_(self) -> str:
+        return render("live_result.html", r=self, lang="de")
+
+
+@dataclass
+class LiveCheckRun:
+    """All results of one run, and the app's own problem if there was one (reported once)."""
+
+    results: list[LiveResult]
+    app_problem: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"results": [r.to_dict() for r in self.results], "app_problem": self.app_problem,
+                "counts": self.counts}
+
+
+def classify_lwa_error(error: AmazonError, expired_by_date: bool) -> str:
+    """The live state for an error from the token endpoint.
+
+    Amazon answers ``invalid_grant`` for expired and revoked tokens alike: the date decides.
+
+    >>> classify_lwa_error(AmazonError(400, "invalid_grant", ""), expired_by_date=True)
+    'expired'
+    >>> classify_lwa_error(AmazonError(401, "invalid_client", ""), expired_by_date=False)
+    'app_credentials_invalid'
+    """
+    if error.code == "invalid_grant":
+        return "expired" if expired_by_date else "revoked"
+    if error.code in ("invalid_client", "unauthorized_client"):
+        return "app_credentials_invalid"
+    if error.status == 429:
+        return "throttled"
+    return "error"
+
+
+def check_one(client: AmazonClient, row: pd.Series, token: Secret | None) -> LiveResult:
+    """Check one evaluated customer row against Amazon with its refresh ``token``."""
+    customer_id = str(row["customer_id"])
+    if token is None:
+        return LiveResult(customer_id, "no_token", detail="no refresh token on file")
+    expired_by_date = pd.notna(row["days_left"]) and int(row["days_left"]) <= 0
+    region = row["region"] if isinstance(row["region"], str) else "EU"
+    try:
+        grant = client.refresh_access_token(token)
+    except AmazonError as exc:
+        return LiveResult(customer_id, classify_lwa_error(exc, expired_by_date),
+                          request_id=exc.request_id, detail=f"{exc.code}: {exc.message}")
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        return LiveResult(customer_id, "unreachable", detail=_network_detail(exc))
+    try:
+        account, request_id = client.get_account(grant.access_token, region)
+        listed, _ = client.get_marketplace_participations(grant.access_token, region)
+    except AmazonError as exc:
+        state = "throttled" if exc.status == 429 else "error"
+        return LiveResult(customer_id, state, request_id=exc.request_id,
+                          detail=f"{exc.code}: {exc.message}")
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        return LiveResult(customer_id, "unreachable", detail=_network_detail(exc))
+    payload = account.get("payload") or {}
+    plan = str(payload.get("sellingPlan") or "").upper() or None
+    findings = ("plan_not_professional",) if plan == "INDIVIDUAL" else ()
+    return LiveResult(customer_id, "alive", plan, tuple(participations(listed.get("payload"))),
+                      request_id, "token works", findings)
+
+
+def _network_detail(exc: Exception) -> str:
+    timed_out = isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower()
+    kind = "timed out" if timed_out else "connection failed"
+    return f"{kind} ({type(exc).__name__})"
+
+
+def live_check(customers: CustomerList, settings: Settings, customer_ids: Iterable[str] = (),
+               as_of: dt.date | None = None, concurrency: int = DEFAULT_CONCURRENCY,
+               progress: Callable[[int, int], None] | None = None,
+               client: AmazonClient | None = None) -> LiveCheckRun:
+    """Check the given customers (all when none are given), ``concurrency`` at a time.
+
+    When Amazon rejects the app's own credentials the run stops and says so once in
+    ``app_problem``; the sellers are not blamed.
+    """
+    settings.require("lwa_client_id", "lwa_client_secret")
+    if concurrency < 1:
+        raise SupportKitError("--concurrency must be 1 or more.")
+    wanted = [str(c) for c in customer_ids]
+    frame = customers.customers
+    if wanted:
+        unknown = sorted(set(wanted) - set(frame["customer_id"]))
+        if unknown:
+            raise SupportKitError(f"Not in {customers.source}: {', '.join(unknown)}. "
+                                  "Check the customer ids.")
+        frame = frame[frame["customer_id"].isin(wanted)]
+    evaluated = rules.evaluate(frame, as_of or rules.today(settings.timezone), settings.timezone)
+    rows = [row for _, row in evaluated.iterrows()]
+    own_client = client is None
+    client = client or AmazonClient(settings, pool_size=max(concurrency, 1))
+    results: list[LiveResult] = []
+    app_problem: str | None = None
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            futures = [pool.submit(check_one, client, row,
+                                   customers.refresh_tokens.get(row["customer_id"]))
+                       for row in rows]
+            for done, future in enumerate(futures, start=1):
+                result = future.result()
+                results.append(result)
+                if result.live_state == "app_credentials_invalid" and app_problem is None:
+                    app_problem = (
+                        "Amazon rejects the app's own LWA credentials (invalid_client): check "
+                        "SUPPORT_KIT_LWA_CLIENT_ID and SUPPORT_KIT_LWA_CLIENT_SECRET (rotated "
+                        "every 180 days). This is not a problem of the sellers.")
+                    for pending in futures[done:]:
+                        pending.cancel()
+                if progress:
+                    progress(done, len(futures))
+                if app_problem:
+                    break
+    finally:
+        if own_client:
+            client.close()
+    counts = {s: sum(r.live_state == s for r in results) for s in LIVE_STATES}
+    return LiveCheckRun(results, app_problem, counts)
+
+
+def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings: Settings,
+                    as_of: dt.date | None = None, client: AmazonClient | None = None
+                    ) -> tuple[LiveResult, Secret | None]:
+    """Trade a verified callback's code for tokens and check the new token at once.
+
+    Returns the live result and the new refresh token (a :class:`Secret`, to store).
+    """
+    if not callback.ok or callback.code is None:
+        raise SupportKitError("Only a verified callback can be exchanged: " + str(callback))
+    own_client = client is None
+    client = client or AmazonClient(settings)
+    try:
+        try:
+            grant = client.exchange_code(callback.code, callback.redirect_uri)
+        except AmazonError as exc:
+            return LiveResult(str(callback.customer_id), "error", request_id=exc.request_id,
+                              detail=f"code exchange failed: {exc.code}: {exc.message}"), None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            return LiveResult(str(callback.customer_id), "unreachable",
+                              detail=_network_detail(exc)), None
+        row = rules.evaluate(customers.find(callback.customer_id),
+                             as_of or rules.today(settings.timezone), settings.timezone).iloc[0]
+        return check_one(client, row, grant.refresh_token), grant.refresh_token
+    finally:
+        if own_client:
+            client.close()

@@ -1,0 +1,207 @@
+"""The renewal link (Seller Central consent URL) with a signed state, and callback checks.
+
+The ``state`` is signed with ``SUPPORT_KIT_STATE_SECRET`` by itsdangerous, binds the customer
+id and the expected seller id, and carries its own expiry (7 days by default: links go out
+by e-mail). Amazon sends it back on the callback; :func:`verify_callback` checks it first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import asdict, dataclass, field
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pandas as pd
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from . import marketplaces, rules
+from .config import Secret, Settings
+from .customers import CustomerList
+from .errors import SupportKitError
+from .texts import format_date, language, text, texts
+from .views import render
+
+DEFAULT_VALID_DAYS = 7
+CONSENT_PATH = "/apps/authorize/consent"
+_SALT = "support-kit.renewal-state"
+CALLBACK_PROBLEMS = ("state_invalid", "state_expired", "seller_mismatch", "code_missing",
+                     "customer_unknown")
+
+
+class NoLink(SupportKitError):
+    """No consent link can be made for this customer (the message says why and what to do)."""
+
+
+@dataclass(frozen=True)
+class RenewalLink:
+    """A consent link for one customer and the instructions to send with it."""
+
+    customer_id: str
+    url: str
+    host: str
+    region: str
+    state_expires_at: dt.datetime
+    instructions: str
+    lang: str
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["state_expires_at"] = self.state_expires_at.isoformat()
+        return data
+
+    def __str__(self) -> str:
+        return self.instructions
+
+    def _repr_html_(self) -> str:
+        return render("renewal_link.html", link=self)
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    """The verdict on a callback URL: ok, whose it is, and what is wrong in plain words."""
+
+    ok: bool
+    customer_id: str | None
+    selling_partner_id: str | None
+    problems: tuple[str, ...]
+    messages: tuple[str, ...]
+    code: Secret | None = field(default=None, repr=False)
+    redirect_uri: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "customer_id": self.customer_id,
+                "selling_partner_id": self.selling_partner_id,
+                "problems": list(self.problems), "messages": list(self.messages)}
+
+    def __str__(self) -> str:
+        return "\n".join(self.messages)
+
+    def _repr_html_(self) -> str:
+        return render("callback.html", result=self)
+
+
+def _serializer(secret: Secret) -> URLSafeSerializer:
+    return URLSafeSerializer(secret.reveal(), salt=_SALT)
+
+
+def sign_state(customer_id: str, seller_id: str, secret: Secret, expires_at: dt.datetime) -> str:
+    """A signed, unique ``state`` binding customer and expected seller until ``expires_at``.
+
+    >>> s = sign_state("42", "A1", Secret("k"), dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    >>> read_state(s, Secret("k"))["c"]
+    '42'
+    """
+    payload = {"c": customer_id, "s": seller_id, "e": int(expires_at.timestamp()),
+               "n": secrets.token_urlsafe(8)}
+    return _serializer(secret).dumps(payload)
+
+
+def read_state(state: str, secret: Secret) -> dict | None:
+    """The payload of a state we signed, or ``None`` when it is forged, foreign or tampered."""
+    try:
+        payload = _serializer(secret).loads(state)
+    except BadSignature:
+        return None
+    return payload if isinstance(payload, dict) and {"c", "s", "e"} <= payload.keys() else None
+
+
+def _customer(customers: CustomerList, customer_id: str, as_of: dt.date,
+              timezone: str) -> pd.Series:
+    return rules.evaluate(customers.find(customer_id), as_of, timezone).iloc[0]
+
+
+def renewal_link(customers: CustomerList, customer_id: str, settings: Settings,
+                 redirect_uri: str | None = None, draft: bool = False, lang: str | None = None,
+                 valid_days: int = DEFAULT_VALID_DAYS, now: dt.datetime | None = None
+                 ) -> RenewalLink:
+    """The Seller Central consent link for a customer, with instructions in their language.
+
+    Raises :class:`NoLink` for an unknown marketplace or a Vendor Central / Amazon Payments
+    account, and a clear error when the app id or state secret is not set.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    row = _customer(customers, customer_id, now.date(), settings.timezone)
+    lang = language(lang or row["language"])
+    findings = rules.finding_ids(row["findings"])
+    for blocking in ("unknown_marketplace", "account_not_seller_central"):
+        if blocking in findings:
+            raise NoLink(f"No renewal link for customer {customer_id}: "
+                         + text("en", f"finding.{blocking}.remedy", value=""))
+    settings.require("app_id", "state_secret")
+    market = marketplaces.lookup(row["country_code"])
+    expires_at = now + dt.timedelta(days=valid_days)
+    state = sign_state(str(row["customer_id"]), str(row["seller_id"]), settings.state_secret,
+                       expires_at)
+    query = {"application_id": settings.app_id, "state": state}
+    if redirect_uri:
+        query["redirect_uri"] = redirect_uri
+    if draft:
+        query["version"] = "beta"
+    base = settings.seller_central_url or f"https://{market.seller_central_host}"
+    url = f"{base.rstrip('/')}{CONSENT_PATH}?{urlencode(query)}"
+    host = urlsplit(base).netloc
+    return RenewalLink(str(row["customer_id"]), url, host, market.region, expires_at,
+                       instructions(lang, url, expires_at.date(), str(row["shop_name"])), lang)
+
+
+def instructions(lang: str, url: str | None, valid_until: dt.date | None,
+                 shop_name: str = "") -> str:
+    """The customer's instructions: preparations, the four steps, the link (if any).
+
+    >>> "Token beantragen / erneuern" in instructions("de", None, None)
+    True
+    """
+    lines = [text(lang, "renewal.title"), ""]
+    lines += [f"- {p}" for p in texts(lang, "renewal.preparations")]
+    lines.append("")
+    lines += [f"{n}. {s}" for n, s in enumerate(texts(lang, "renewal.steps"), start=1)]
+    lines.append("")
+    if url:
+        lines += [text(lang, "renewal.link_intro", valid_until=format_date(valid_until, lang)),
+                  url]
+    else:
+        lines.append(text(lang, "renewal.no_link"))
+    lines += ["", text(lang, "renewal.anytime"), text(lang, "renewal.questions")]
+    return "\n".join(lines)
+
+
+def verify_callback(url: str, customers: CustomerList, settings: Settings,
+                    lang: str = "de", now: dt.datetime | None = None) -> CallbackResult:
+    """Check that a callback URL comes from our link, for that customer's own seller account.
+
+    Problems: ``state_invalid``, ``state_expired``, ``customer_unknown``, ``seller_mismatch``,
+    ``code_missing``.
+    """
+    settings.require("state_secret")
+    now = now or dt.datetime.now(dt.UTC)
+    parts = urlsplit(url.strip())
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    seller = query.get("selling_partner_id") or None
+    code = query.get("spapi_oauth_code") or None
+    redirect_uri = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else None
+    problems: list[str] = []
+    messages: list[str] = []
+
+    def problem(pid: str, **fields: object) -> None:
+        problems.append(pid)
+        messages.append(text(lang, f"callback.{pid}", **fields))
+
+    payload = read_state(query.get("state", ""), settings.state_secret)
+    customer_id = payload["c"] if payload else None
+    if payload is None:
+        problem("state_invalid")
+    else:
+        if now.timestamp() > payload["e"]:
+            problem("state_expired")
+        if (customers.customers["customer_id"] == customer_id).sum() == 0:
+            problem("customer_unknown")
+        expected = payload["s"]
+        if expected and seller and seller != expected:
+            problem("seller_mismatch", got=seller, expected=expected)
+    if code is None:
+        problem("code_missing")
+    if not problems:
+        messages.append(text(lang, "callback.ok"))
+    return CallbackResult(not problems, customer_id, seller, tuple(problems), tuple(messages),
+                          Secret(code) if code else None, redirect_uri)
