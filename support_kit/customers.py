@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pandas as pd
 
+from .columns import as_text
 from .config import Secret
 from .errors import SupportKitError
 
@@ -54,8 +55,16 @@ class RefreshTokens:
     (<refresh tokens: 1 [secure]>, [secure], 'Atzr|canary')
     """
 
-    def __init__(self, by_customer: dict[str, str]):
-        self._by_customer = {k: v for k, v in by_customer.items() if v}
+    def __init__(self, by_customer: dict[str, str] | pd.Series):
+        self._source = by_customer
+        self._mapping: dict[str, str] | None = None
+
+    @property
+    def _by_customer(self) -> dict[str, str]:
+        if self._mapping is None:  # built on first use: a report never needs it
+            items = self._source.items()
+            self._mapping = {str(k): str(v) for k, v in items if v}
+        return self._mapping
 
     def get(self, customer_id: str) -> Secret | None:
         value = self._by_customer.get(str(customer_id))
@@ -363,19 +372,22 @@ def _validate(raw: _Raw, source: str) -> CustomerList:
     columns = {}
     for name in COLUMNS:
         values = frame[name] if name in frame else pd.Series("", index=frame.index)
-        columns[name] = values.astype("string").fillna("").str.strip()
+        columns[name] = as_text(values).str.strip()
     clean = pd.DataFrame(columns)
     clean["line"] = raw.lines
-    blank = (clean[list(COLUMNS)] == "").all(axis=1)
-    clean = clean[~blank]
-
     no_id = clean["customer_id"] == ""
+    if no_id.any():  # blank lines are not rows; only rows without an id can be blank
+        blank = no_id & (clean.loc[no_id, list(COLUMNS)] == "").all(axis=1).reindex(
+            clean.index, fill_value=False)
+        clean, no_id = clean[~blank], no_id[~blank]
     duplicate = clean["customer_id"].duplicated(keep="first") & ~no_id
-    first_line = clean.groupby("customer_id", sort=False)["line"].transform("first")
     reasons = pd.Series("", index=clean.index, dtype=object)
     reasons[no_id] = "no customer_id: the row cannot be attributed to a customer"
-    reasons[duplicate] = ("duplicate customer_id " + clean.loc[duplicate, "customer_id"].astype(str)
-                          + ": first seen on line " + first_line[duplicate].astype(str))
+    if duplicate.any():
+        firsts = clean[~duplicate & ~no_id].set_index("customer_id")["line"]
+        ids = clean.loc[duplicate, "customer_id"]
+        reasons[duplicate] = ("duplicate customer_id " + ids.astype(str)
+                              + ": first seen on line " + ids.map(firsts).astype(str))
     rejected = no_id | duplicate
     bad_rows = clean[rejected]
     rejects = pd.DataFrame({
@@ -391,8 +403,8 @@ def _validate(raw: _Raw, source: str) -> CustomerList:
     loaded = clean[~rejected]
     tokens = loaded[SECRET_COLUMN]
     with_token = tokens != ""
-    refresh_tokens = RefreshTokens(dict(zip(loaded["customer_id"][with_token],
-                                            tokens[with_token], strict=True)))
+    refresh_tokens = RefreshTokens(pd.Series(tokens[with_token].to_numpy(),
+                                             index=loaded["customer_id"][with_token].to_numpy()))
     customers = loaded[list(PUBLIC_COLUMNS) + ["line"]].reset_index(drop=True)
     customers["has_refresh_token"] = with_token.to_numpy()
     return CustomerList(customers, rejects, source, refresh_tokens)

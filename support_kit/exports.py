@@ -6,10 +6,13 @@ return is prefixed with a single quote so spreadsheets show it as text.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .columns import as_text
 
 FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -20,8 +23,13 @@ def neutralise(values: pd.Series) -> pd.Series:
     >>> neutralise(pd.Series(["=1+1", "Shop", "-x", "@SUM(A1)"])).tolist()
     ["'=1+1", 'Shop', "'-x", "'@SUM(A1)"]
     """
-    text = values.astype("string").fillna("")
-    return text.mask(text.str.contains(FORMULA_START, regex=True), "'" + text).astype(object)
+    text = as_text(values)
+    hit = text.str.contains(FORMULA_START, regex=True)
+    if not hit.any():
+        return text
+    out = text.copy()
+    out[hit] = "'" + text[hit]
+    return out
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -34,8 +42,26 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as an Arrow table: text neutralised, dates as ``YYYY-MM-DD`` dates."""
+    safe = safe_frame(frame)
+    columns = {}
+    for name in safe.columns:
+        values = safe[name]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            columns[str(name)] = pa.Array.from_pandas(values).cast(pa.date32())
+        elif pd.api.types.is_string_dtype(values.dtype):
+            columns[str(name)] = pa.Array.from_pandas(values.astype("str")).cast(pa.string())
+        else:
+            columns[str(name)] = pa.Array.from_pandas(values)
+    return pa.table(columns)
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write ``frame`` as UTF-8 CSV with neutralised text, and return the path."""
-    safe_frame(frame).to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL,
-                             lineterminator="\n", date_format="%Y-%m-%d")
+    """Write ``frame`` as UTF-8 CSV with neutralised text, and return the path.
+
+    Written by Arrow's CSV writer: text is always quoted, dates are ``YYYY-MM-DD``.
+    """
+    pacsv.write_csv(arrow_table(frame), str(path),
+                    pacsv.WriteOptions(quoting_style="needed"))
     return path

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
+import numpy as np
 import pandas as pd
+
+from .columns import map_distinct
 
 #: Aliases customers write instead of the ISO code.
 ALIASES = {"UK": "GB"}
@@ -61,7 +64,8 @@ def country_codes(values: pd.Series) -> pd.Series:
     >>> country_codes(pd.Series(["de", "UK", "A1F83G8C2ARO7P", "XX"])).tolist()
     ['DE', 'GB', 'GB', nan]
     """
-    return values.astype("string").str.strip().str.upper().map(_codes_by_key()).astype(object)
+    keys = _codes_by_key()
+    return map_distinct(values, lambda v: keys.get(v.strip().upper(), np.nan))
 
 
 def lookup(value: str | None) -> Marketplace | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
@@ -81,6 +82,7 @@ class CallbackResult:
         return render("callback.html", result=self)
 
 
+@lru_cache(maxsize=4)
 def _serializer(secret: Secret) -> URLSafeSerializer:
     return URLSafeSerializer(secret.reveal(), salt=_SALT)
 

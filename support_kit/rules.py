@@ -7,6 +7,7 @@ Sources: ``shared/amazon/FACTS.md`` and the support FAQ.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import marketplaces
+from .columns import as_text, map_distinct
 
 #: Amazon: re-authorize every 365 days. The FAQ: one year. The earlier date wins.
 VALIDITY_DAYS = 365
@@ -73,7 +75,7 @@ def parse_dates(raw: pd.Series, timezone: str | ZoneInfo) -> tuple[pd.Series, pd
     (['2024-05-04', '2024-05-03', nan, nan], [False, False, False, True])
     """
     tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
-    text = raw.astype("string").fillna("").str.strip()
+    text = as_text(raw).str.strip()
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
     iso = text.str.fullmatch(_ISO_DATE)
     out[iso] = pd.to_datetime(text[iso], format="%Y-%m-%d", errors="coerce")
@@ -104,9 +106,7 @@ def expires_on(authorized_on: pd.Series) -> pd.Series:
 
 
 def _normalised(values: pd.Series) -> pd.Series:
-    return values.astype("string").fillna("").str.strip().str.lower().str.replace(
-        r"[\s-]+", "_", regex=True
-    )
+    return map_distinct(values, lambda v: re.sub(r"[\s-]+", "_", v.strip().lower()))
 
 
 def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = "Europe/Berlin"
@@ -168,7 +168,7 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = "Europe/Be
         "account_not_seller_central": account.isin(WRONG_ACCOUNTS),
         "account_type_unknown": ~account.isin(ACCOUNT_TYPES),
         "unknown_marketplace": frame["country_code"].isna(),
-        "seller_id_missing": frame["seller_id"].astype("string").fillna("").str.strip() == "",
+        "seller_id_missing": as_text(frame["seller_id"]).str.strip() == "",
         "bad_authorized_at": bad_authorized,
         "authorized_in_future": in_future,
         "bad_revoked_at": bad_revoked,
@@ -180,8 +180,8 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = "Europe/Be
 
 
 def _languages(values: pd.Series) -> pd.Series:
-    codes = values.astype("string").fillna("").str.strip().str.lower()
-    return codes.where(codes.isin(("de", "en")), "de").astype(object)
+    codes = as_text(values).str.strip().str.lower()
+    return codes.where(codes.isin(("de", "en")), "de")
 
 
 def join_findings(masks: dict[str, pd.Series]) -> pd.Series:

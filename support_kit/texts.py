@@ -8,6 +8,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+import pandas as pd
+
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 _EN_MONTHS = (
@@ -77,3 +79,14 @@ def format_date(value: dt.date | None, lang: str) -> str:
     if language(lang) == "de":
         return f"{value.day:02d}.{value.month:02d}.{value.year}"
     return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
+
+
+def format_dates(values: pd.Series, lang: str) -> pd.Series:
+    """:func:`format_date` over a column of dates, vectorised (missing stays empty).
+
+    >>> format_dates(pd.Series(pd.to_datetime(["2024-05-03", None])), "en").tolist()
+    ['3 May 2024', '']
+    """
+    codes, days = pd.factorize(pd.to_datetime(values))  # few distinct days: format each once
+    shown = [format_date(day.date(), lang) for day in days] + [""]
+    return pd.Series(pd.array(shown, dtype="str").take(codes), index=values.index)

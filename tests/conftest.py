@@ -34,11 +34,16 @@ def demo():
 
 
 def write_csv(path: Path, rows: list[dict], columns=COLUMNS, sep=",", encoding="utf-8") -> Path:
-    """Write customer rows as CSV text exactly as a spreadsheet would."""
-    lines = [sep.join(columns)]
+    """Write customer rows as CSV exactly as a spreadsheet would (quoted where needed)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(columns)
     for row in rows:
-        lines.append(sep.join(str(row.get(c, "")) for c in columns))
-    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+        writer.writerow([str(row.get(c, "")) for c in columns])
+    path.write_bytes(buffer.getvalue().encode(encoding))
     return path
 
 

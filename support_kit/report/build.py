@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
+import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +16,19 @@ from .. import rules
 from ..config import Settings
 from ..customers import CustomerList
 from ..exports import write_csv
+from ..texts import text
+from ..views import render
+from .chart import render_png
+from .reminders import reminders, write_reminders
+from .workbook import MAX_SHEET_ROWS, write_workbook
 
 #: Expiry buckets of the summary, in order.
 BUCKETS = ("expired", "<=7", "<=14", "<=30", "later")
+BUCKET_LABELS = {"expired": "stopped (expired or revoked)", "<=7": "expire within 7 days",
+                 "<=14": "within 8-14 days", "<=30": "within 15-30 days",
+                 "later": "later than 30 days"}
+ACTION_COLUMNS = ("customer_id", "shop_name", "contact_email", "marketplace", "language",
+                  "state", "expires_on", "days_left", "stopped_since", "findings")
 CUSTOMER_CSV_COLUMNS = ("customer_id", "shop_name", "marketplace", "state", "expires_on",
                         "days_left", "findings")
 
@@ -49,6 +61,8 @@ class Report:
     source: str
     timezone: str = "Europe/Berlin"
     written: list[Path] = field(default_factory=list)
+    _summary: dict | None = field(default=None, repr=False)
+    _chart: bytes | None = field(default=None, repr=False)
 
     @property
     def rows_loaded(self) -> int:
@@ -60,6 +74,11 @@ class Report:
 
     def summary(self) -> dict:
         """Counts for ``summary.json``: rows, states, buckets, marketplaces, plans, findings."""
+        if self._summary is None:
+            self._summary = self._count()
+        return self._summary
+
+    def _count(self) -> dict:
         f = self.frame
         findings = f["findings"].value_counts()
         by_finding: dict[str, int] = {}
@@ -101,16 +120,158 @@ class Report:
     def write_rejects_csv(self, out: Path) -> Path:
         return write_csv(self.rejects, Path(out) / "rejects.csv")
 
+    # --- action lists ------------------------------------------------------------------
+    def _columns(self, frame: pd.DataFrame) -> pd.DataFrame:
+        table = frame[list(ACTION_COLUMNS)].copy()
+        table["marketplace"] = frame["country_code"].fillna(frame["marketplace"])
+        table["state"] = frame["state"].astype(str)
+        table["findings"] = frame["findings"].astype(str)
+        return table
+
+    def expired(self) -> pd.DataFrame:
+        """Customers whose integration has stopped (expired or revoked), longest first."""
+        f = self.frame[self.frame["state"].isin(rules.STOPPED_STATES)]
+        return self._columns(f.sort_values("stopped_since", kind="stable"))
+
+    def expiring(self) -> pd.DataFrame:
+        """Customers with 30 days or less, soonest first."""
+        f = self.frame[self.frame["state"] == "expiring"]
+        return self._columns(f.sort_values("days_left", kind="stable"))
+
+    def not_authorized(self) -> pd.DataFrame:
+        return self._columns(self.frame[self.frame["state"] == "not_authorized"])
+
+    def findings(self, lang: str = "en") -> pd.DataFrame:
+        """One row per customer and finding, with severity and remedy."""
+        parts = []
+        text_findings = self.frame["findings"].astype(str)
+        for finding, rule in rules.FINDINGS.items():
+            rows = self.frame[text_findings.str.contains(finding, regex=False)]
+            if rows.empty:
+                continue
+            parts.append(pd.DataFrame({
+                "customer_id": rows["customer_id"], "shop_name": rows["shop_name"],
+                "contact_email": rows["contact_email"], "finding": finding,
+                "severity": rule.severity, "value": rows[rule.field].astype(str),
+                "remedy": text(lang, f"finding.{finding}.remedy", value="").replace(
+                    " ''", ""),
+            }))
+        if not parts:
+            return pd.DataFrame(columns=["customer_id", "shop_name", "contact_email", "finding",
+                                         "severity", "value", "remedy"])
+        return pd.concat(parts).sort_values(["severity", "customer_id"], kind="stable")
+
+    def reminders(self, settings: Settings | None = None) -> pd.DataFrame:
+        """The mail-merge rows (see :mod:`support_kit.report.reminders`)."""
+        return reminders(self.frame, settings)
+
+    # --- files --------------------------------------------------------------------------
+    def write_xlsx(self, out: Path, max_rows: int = MAX_SHEET_ROWS) -> Path:
+        summary = pd.DataFrame(_flatten(self.summary()), columns=["group", "key", "count"])
+        sheets = {"Expired": self.expired(), "Expiring": self.expiring(),
+                  "Not authorized": self.not_authorized(), "Findings": self.findings(),
+                  "All": self._columns(self.frame)}
+        return write_workbook(Path(out) / "report.xlsx", sheets, summary, max_rows)
+
+    def chart_png(self) -> bytes:
+        if self._chart is None:
+            self._chart = render_png(self.frame, self.as_of)
+        return self._chart
+
+    def write_chart(self, out: Path) -> Path:
+        path = Path(out) / "expiry_timeline.png"
+        path.write_bytes(self.chart_png())
+        return path
+
+    def html(self, max_rows: int = 500) -> str:
+        """The whole report as one self-contained HTML page (chart inlined)."""
+        sections = []
+        for section_id, title, frame in (
+            ("expired", "Stopped: expired or revoked", self.expired()),
+            ("expiring", "Expiring within 30 days", self.expiring()),
+            ("not-authorized", "Not authorized", self.not_authorized()),
+            ("findings", "Plan, account and data findings", self.findings()),
+        ):
+            shown = frame.head(max_rows).astype(object).where(frame.head(max_rows).notna(), "")
+            for column in shown.columns:
+                if pd.api.types.is_datetime64_any_dtype(frame[column]):
+                    shown[column] = frame[column].head(max_rows).dt.strftime("%Y-%m-%d").fillna("")
+            sections.append({"id": section_id, "title": title, "total": len(frame),
+                             "columns": list(frame.columns),
+                             "rows": list(shown.itertuples(index=False, name=None))})
+        return render("report.html", summary=self.summary(), sections=sections, lang="en",
+                      chart_base64=base64.b64encode(self.chart_png()).decode(),
+                      bucket_labels=BUCKET_LABELS)
+
+    def write_html(self, out: Path) -> Path:
+        path = Path(out) / "report.html"
+        path.write_text(self.html(), encoding="utf-8")
+        return path
+
+    def write_reminders(self, out: Path, settings: Settings | None = None) -> Path:
+        return write_reminders(Path(out) / "reminders.csv", self.frame, settings)
+
     def write_all(self, out: Path, settings: Settings | None = None,
                   progress: Callable[[str], None] = lambda _label: None) -> list[Path]:
-        """Write every report file into ``out``; ``progress`` hears of each one."""
+        """Write every report file into ``out``; ``progress`` hears of each one.
+
+        On large lists the workbook (openpyxl, the slowest writer) is written by a forked
+        process while this one writes the rest, using both cores.
+        """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
+        self.summary()  # computed once, shared by the forked writer
+        workbook = _in_background(self.write_xlsx, out) if len(self.frame) > 20_000 else None
         paths = []
-        for write in (self.write_summary, self.write_customers_csv, self.write_rejects_csv):
+        writers = [self.write_summary, self.write_customers_csv, self.write_rejects_csv,
+                   self.write_chart, self.write_html,
+                   lambda folder: self.write_reminders(folder, settings)]
+        if workbook is None:
+            writers.insert(3, self.write_xlsx)
+        for write in writers:
             paths.append(write(out))
             progress(f"wrote {paths[-1].name}")
+        if workbook is not None:
+            paths.append(workbook())
+            progress(f"wrote {paths[-1].name}")
+        self.written = paths
         return paths
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (f"Report(as_of={s['as_of']}, rows_loaded={s['rows_loaded']}, "
+                f"rows_rejected={s['rows_rejected']}, buckets={s['buckets']})")
+
+    def _repr_html_(self) -> str:
+        return render("report_summary.html", summary=self.summary(),
+                      bucket_labels=BUCKET_LABELS)
+
+
+def _in_background(write: Callable[[Path], Path], out: Path) -> Callable[[], Path] | None:
+    """Run ``write(out)`` in a forked process; returns a function that waits for it."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    process = multiprocessing.get_context("fork").Process(target=write, args=(out,),
+                                                          daemon=True)
+    process.start()
+
+    def wait() -> Path:
+        process.join()
+        if process.exitcode != 0:
+            return write(out)  # tell the real problem, in this process
+        return Path(out) / "report.xlsx"
+
+    return wait
+
+
+def _flatten(summary: dict) -> list[tuple[str, str, object]]:
+    rows: list[tuple[str, str, object]] = []
+    for group, value in summary.items():
+        if isinstance(value, dict):
+            rows += [(group, str(k), v) for k, v in value.items()]
+        else:
+            rows.append(("report", group, value))
+    return rows
 
 
 def _counts(values: pd.Series, order: tuple[str, ...] | None = None) -> dict[str, int]:

@@ -1,0 +1,62 @@
+"""The expiry timeline: expiries per week for the coming 12 weeks, and the already expired."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import numpy as np
+import pandas as pd
+
+WEEKS = 12
+_COLOURS = {"expired": "#c62828", "revoked": "#6a1b9a", "expiring": "#ef6c00",
+            "valid": "#2e7d32"}
+
+
+def timeline(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Counts per bar by state: ``already stopped`` (expired and revoked), then the weeks.
+
+    Week bars are labelled with their first day (week 1 starts the day after ``as_of``).
+
+    >>> f = pd.DataFrame({"state": ["expired", "expiring"], "days_left": [-3, 5]})
+    >>> int(timeline(f, dt.date(2026, 12, 1)).loc["from 2026-12-02", "expiring"])
+    1
+    """
+    days = pd.to_numeric(frame["days_left"], errors="coerce")
+    upcoming = frame["state"].isin(("expiring", "valid")) & (days > 0) & (days <= WEEKS * 7)
+    week = ((days[upcoming] - 1) // 7).astype(int).to_numpy()
+    labels = ["already stopped"] + [
+        f"from {as_of + dt.timedelta(days=1 + 7 * w):%Y-%m-%d}" for w in range(WEEKS)]
+    table = pd.DataFrame(0, index=labels, columns=list(_COLOURS))
+    for state in ("expired", "revoked"):
+        table.loc["already stopped", state] = int((frame["state"] == state).sum())
+    for state in ("expiring", "valid"):
+        selected = frame.loc[upcoming, "state"].to_numpy() == state
+        table.iloc[1:, table.columns.get_loc(state)] = np.bincount(week[selected],
+                                                                   minlength=WEEKS)[:WEEKS]
+    return table
+
+
+def render_png(frame: pd.DataFrame, as_of: dt.date, title: str = "Token expiries") -> bytes:
+    """The timeline as a PNG (matplotlib, headless)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    table = timeline(frame, as_of)
+    figure = Figure(figsize=(10, 4.2), dpi=100)
+    axes = figure.subplots()
+    bottom = np.zeros(len(table))
+    for state, colour in _COLOURS.items():
+        axes.bar(table.index, table[state], bottom=bottom, color=colour, label=state)
+        bottom += table[state].to_numpy()
+    axes.set_title(f"{title} as of {as_of.isoformat()}: already stopped and the next "
+                   f"{WEEKS} weeks")
+    axes.set_ylabel("customers")
+    axes.tick_params(axis="x", labelrotation=45)
+    axes.legend()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
