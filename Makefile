@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine with python3:
 #   make lab   - JupyterLab on notebooks/ with the bundled demo data (PORT=8888)
 #   make test  - every test (lint, unit, widgets, notebooks, browser)
+#   make app   - the notebooks as an app (Voila: no code, no tracebacks; APP_PORT=8866)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -25,15 +26,16 @@ lab: $(VENV)/.installed
 	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.root_dir=.
 
 app: $(VENV)/.installed-dev
-	cd notebooks && ../$(BIN)/voila --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 --show_tracebacks=False .
+	cd notebooks && ../$(BIN)/voila --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 \
+	  --show_tracebacks=False "--VoilaConfiguration.file_allowlist=['.*\.(xlsx|html|csv|png|json)']" .
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check support_kit tests benchmarks
 
 test: lint
 	$(BIN)/python -m pytest --doctest-modules support_kit tests
-	$(BIN)/python tests/nbval_prepare.py build/nbval
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --sanitize-with tests/nbval_sanitize.cfg build/nbval
+	$(BIN)/python tests/nbval_prepare.py build/nbval >/dev/null
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg build/nbval
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/report_scale.py

@@ -171,7 +171,7 @@ def load(source: str | Path | pd.DataFrame) -> CustomerList:
         raise
     except (OSError, ValueError, KeyError, sqlite3.Error) as exc:
         raise SupportKitError(
-            f"The customer file {path} could not be read ({_mask(str(exc))}). "
+            f"The customer file {path} could not be read ({mask_secrets(str(exc))}). "
             "Save it as CSV (UTF-8), XLSX or JSON and try again."
         ) from None
 
@@ -232,7 +232,7 @@ def _read_csv(path: Path) -> _Raw:
         )
     except pa.ArrowInvalid as exc:
         raise SupportKitError(
-            f"The customer file {path} is not valid CSV ({_mask(str(exc))}). "
+            f"The customer file {path} is not valid CSV ({mask_secrets(str(exc))}). "
             "Most often a quote is not closed; fix that line and load again."
         ) from None
     frame = table.to_pandas()
@@ -259,7 +259,7 @@ def _read_xlsx(path: Path) -> _Raw:
                 continue
             if any(cells[len(header):]):
                 rejects.append((number, f"malformed row: values beyond the {len(header)} "
-                                "header columns", _mask(";".join(cells))))
+                                "header columns", mask_secrets(";".join(cells))))
                 continue
             records.append(cells[: len(header)] + [""] * (len(header) - len(cells)))
             lines.append(number)
@@ -293,7 +293,7 @@ def _read_json(path: Path) -> _Raw:
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             rejects.append((number, "malformed row: not an object with named fields",
-                            _mask(json.dumps(item, ensure_ascii=False)[:500])))
+                            mask_secrets(json.dumps(item, ensure_ascii=False)[:500])))
             continue
         records.append({str(k): "" if v is None else _cell_text(v) for k, v in item.items()})
         lines.append(number)
@@ -418,7 +418,7 @@ def _raw_text(rows: pd.DataFrame, delimiter: str) -> pd.Series:
     return shown.astype(str).agg(delimiter.join, axis=1)
 
 
-def _mask(text: str) -> str:
+def mask_secrets(text: str) -> str:
     """Hide anything that looks like an LWA token in a message or raw line."""
     return _TOKEN_LIKE.sub(lambda m: m.group(0)[:5] + "[secure]", text)
 
@@ -429,7 +429,7 @@ def _mask_line(text: str, delimiter: str, secret_at: list[int]) -> str:
         for i in secret_at:
             if i < len(fields) and fields[i]:
                 text = text.replace(fields[i], "[secure]")
-    return _mask(text)
+    return mask_secrets(text)
 
 
 def _mask_url(url: str) -> str:

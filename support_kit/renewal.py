@@ -144,11 +144,10 @@ def renewal_link(customers: CustomerList, customer_id: str, settings: Settings,
     url = f"{base.rstrip('/')}{CONSENT_PATH}?{urlencode(query)}"
     host = urlsplit(base).netloc
     return RenewalLink(str(row["customer_id"]), url, host, market.region, expires_at,
-                       instructions(lang, url, expires_at.date(), str(row["shop_name"])), lang)
+                       instructions(lang, url, format_date(expires_at.date(), lang)), lang)
 
 
-def instructions(lang: str, url: str | None, valid_until: dt.date | None,
-                 shop_name: str = "") -> str:
+def instructions(lang: str, url: str | None, valid_until: str = "") -> str:
     """The customer's instructions: preparations, the four steps, the link (if any).
 
     >>> "Token beantragen / erneuern" in instructions("de", None, None)
@@ -160,8 +159,7 @@ def instructions(lang: str, url: str | None, valid_until: dt.date | None,
     lines += [f"{n}. {s}" for n, s in enumerate(texts(lang, "renewal.steps"), start=1)]
     lines.append("")
     if url:
-        lines += [text(lang, "renewal.link_intro", valid_until=format_date(valid_until, lang)),
-                  url]
+        lines += [text(lang, "renewal.link_intro", valid_until=valid_until), url]
     else:
         lines.append(text(lang, "renewal.no_link"))
     lines += ["", text(lang, "renewal.anytime"), text(lang, "renewal.questions")]

@@ -1,7 +1,7 @@
 """The reminder mail merge: one row per expiring, expired or revoked customer.
 
-Texts come from the catalogue; each (language, state) body is rendered once with markers,
-then filled column-wise, so a million customers cost no per-row templating.
+The texts are the reply drafts of :mod:`support_kit.replies`, filled for each (language,
+state) group column-wise, so a million customers cost no per-row templating.
 """
 
 from __future__ import annotations
@@ -12,50 +12,17 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .. import marketplaces
-from ..columns import as_text
 from ..config import Settings
 from ..exports import arrow_table
-from ..renewal import CONSENT_PATH, instructions, sign_state
-from ..texts import format_date, format_dates, text
+from ..renewal import CONSENT_PATH, sign_state
+from ..replies import body_template, columns_for, fill, subject_template
+from ..texts import format_date
 
 REMINDER_STATES = ("expiring", "expired", "revoked")
 COLUMNS = ("customer_id", "contact_email", "language", "subject", "body", "renewal_link")
-_LINK = "\x00LINK\x00"
-_FIELDS = ("expires_on", "stopped_since", "shop_name")
-
-
-def _body_template(lang: str, state: str, with_link: bool) -> str:
-    markers = {f: f"\x00{f}\x00" for f in _FIELDS}
-    consequences = text(lang, "reply.consequences_future" if state == "expiring"
-                        else "reply.consequences_now")
-    lines = [text(lang, "reply.greeting_shop", shop_name=markers["shop_name"]), "",
-             text(lang, f"reply.lead.{state}", **markers) + " " + consequences, "",
-             instructions(lang, _LINK if with_link else None, None), "",
-             text(lang, "reply.closing")]
-    body = "\n".join(lines)
-    if with_link:  # the link sentence names its validity; the link itself follows
-        body = body.replace(text(lang, "renewal.link_intro", valid_until=""),
-                            text(lang, "renewal.link_intro", valid_until="\x00valid_until\x00"))
-    return body
-
-
-def _fill(template: str, columns: dict[str, pd.Series], index: pd.Index) -> pd.Series:
-    """Fill the ``\x00name\x00`` markers of ``template`` column-wise in one Arrow pass."""
-    parts = template.split("\x00")
-    args = [pa.scalar(part, pa.large_string()) if position % 2 == 0 else
-            pa.Array.from_pandas(as_text(columns[part])).cast(pa.large_string())
-            for position, part in enumerate(parts)]
-    if len(args) == 1:
-        return pd.Series(parts[0], index=index, dtype="str")
-    joined = pc.binary_join_element_wise(*args, pa.scalar("", pa.large_string()))
-    return pd.Series(pd.arrays.ArrowStringArray(joined), index=index)
-
-
 def renewal_links(frame: pd.DataFrame, settings: Settings | None,
                   now: dt.datetime | None = None, valid_days: int = 7) -> pd.Series:
     """Consent links for the rows of an evaluated frame, or empty when links are off.
@@ -96,17 +63,12 @@ def reminder_groups(frame: pd.DataFrame, settings: Settings | None = None,
     keys = [rows["language"], rows["state"].astype(str), (links != "").rename("with_link")]
     for (lang, state, with_link), part in rows.groupby(keys, sort=True):
         part_links = links[part.index]
-        columns = {"expires_on": format_dates(part["expires_on"], lang),
-                   "stopped_since": format_dates(part["stopped_since"], lang),
-                   "shop_name": part["shop_name"],
-                   "valid_until": pd.Series(format_date(valid_until, lang), index=part.index),
-                   "LINK": part_links}
-        subject = text(lang, f"reply.subject.{state}", expires_on="\x00expires_on\x00")
+        columns = columns_for(part, lang, part_links, format_date(valid_until, lang))
         yield pd.DataFrame({
             "customer_id": part["customer_id"], "contact_email": part["contact_email"],
             "language": part["language"],
-            "subject": _fill(subject, columns, part.index),
-            "body": _fill(_body_template(lang, state, bool(with_link)), columns, part.index),
+            "subject": fill(subject_template(lang, state), columns, part.index),
+            "body": fill(body_template(lang, state, bool(with_link)), columns, part.index),
             "renewal_link": part_links})
 
 

@@ -42,3 +42,12 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory, browser):
+    from .voila_server import Voila
+
+    server = Voila(tmp_path_factory.mktemp("voila"))
+    yield server
+    server.stop()

@@ -1,0 +1,7 @@
+"""The desk's panels (ipywidgets) over the core API; no rule is decided here."""
+
+from .panel import Panel, demo_banner
+from .report_panel import ReportPanel
+from .troubleshoot import Case, TroubleshootPanel
+
+__all__ = ["Case", "Panel", "ReportPanel", "TroubleshootPanel", "demo_banner"]

@@ -1,0 +1,80 @@
+"""What every desk panel shares: a root widget, a status line, errors that never vanish."""
+
+from __future__ import annotations
+
+import html
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+from IPython.display import display
+
+from ..customers import mask_secrets
+from ..errors import SupportKitError
+from ..texts import text
+
+
+class Panel:
+    """Base of the panels: ``.value``, ``.layout``, ``_ipython_display_``, safe callbacks.
+
+    A failing callback shows a short message for the agent and the details in a
+    collapsible section; it never fails silently and never shows a secret.
+    """
+
+    lang = "de"
+
+    def __init__(self) -> None:
+        self.status = widgets.HTML(layout=widgets.Layout(min_height="0px"))
+        self.details_text = widgets.HTML()
+        self.details = widgets.Accordion(children=[self.details_text])
+        self.details.set_title(0, text(self.lang, "ui.details"))
+        self.details.selected_index = None
+        self.details.layout.display = "none"
+        self.widget: widgets.Box = widgets.VBox()
+
+    @property
+    def value(self) -> Any:  # pragma: no cover - each panel defines it
+        raise NotImplementedError
+
+    @property
+    def layout(self) -> widgets.Layout:
+        return self.widget.layout
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+    def say(self, message: str, kind: str = "info") -> None:
+        colours = {"info": "#1b5e20", "error": "#b71c1c", "busy": "#555"}
+        self.status.value = (f'<div class="sk-status sk-{kind}" style="color:{colours[kind]};'
+                             f'font-weight:600">{html.escape(message)}</div>')
+        if kind != "error":
+            self.details.layout.display = "none"
+
+    def fail(self, message: str, details: str = "") -> None:
+        self.say(text(self.lang, "ui.failed", message=message), "error")
+        self.details_text.value = f"<pre>{html.escape(mask_secrets(details))}</pre>" if details else ""
+        self.details.layout.display = "" if details else "none"
+
+    def guarded(self, action: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap a callback so any failure ends as a message on the panel."""
+
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return action(*args, **kwargs)
+            except SupportKitError as exc:
+                self.fail(str(exc))
+            except Exception as exc:  # the agent sees a message, the details stay at hand
+                self.fail(f"{type(exc).__name__}: {mask_secrets(str(exc))[:200]}",
+                          "".join(traceback.format_exception(exc)[-6:]))
+            return None
+
+        return run
+
+
+def demo_banner(lang: str = "de") -> widgets.HTML:
+    """The visible "demo data" banner."""
+    return widgets.HTML(
+        f'<div class="sk-demo-banner" style="background:#fff3cd;border:1px solid #f0c36d;'
+        f'padding:6px 10px;border-radius:4px;font-weight:600">'
+        f'{html.escape(text(lang, "demo_banner"))}</div>')

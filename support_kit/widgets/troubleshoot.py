@@ -1,0 +1,192 @@
+"""The troubleshooting panel: find the seller, see what is wrong, send the link, confirm."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+
+from ..desk import Desk
+from ..diagnosis import Diagnosis
+from ..live_check import LiveResult
+from ..renewal import CallbackResult, RenewalLink
+from ..replies import ReplyDraft
+from ..texts import text
+from ..views import render
+from .panel import Panel, demo_banner
+
+
+@dataclass
+class Case:
+    """What the agent has on screen for one customer: the panel's ``.value``."""
+
+    diagnosis: Diagnosis | None = None
+    live: LiveResult | None = None
+    link: RenewalLink | None = None
+    reply: ReplyDraft | None = None
+    callback: CallbackResult | None = None
+    confirmed: LiveResult | None = None
+
+
+class TroubleshootPanel(Panel):
+    """One seller's Amazon connection on one screen.
+
+    >>> panel = TroubleshootPanel(Desk.open(as_of="2026-12-01"), lang="en")
+    >>> panel.search.value = "C100005"
+    >>> panel.value.diagnosis.state
+    'expired'
+    """
+
+    def __init__(self, desk: Desk | None = None, customer_id: str = "", lang: str = "de"):
+        self.lang = lang
+        super().__init__()
+        self.desk = desk or Desk.open()
+        self.case = Case()
+        self.language = widgets.ToggleButtons(options=[("DE", "de"), ("EN", "en")], value=lang,
+                                              layout=widgets.Layout(width="auto"))
+        self.search = widgets.Text(placeholder=text(lang, "ui.search_placeholder"),
+                                   description=text(lang, "ui.search"), continuous_update=True,
+                                   style={"description_width": "initial"},
+                                   layout=widgets.Layout(width="460px"))
+        self.suggestions = widgets.Select(options=[], rows=6, layout=widgets.Layout(
+            width="460px", display="none"))
+        self.diagnosis_view = widgets.HTML()
+        self.live_button = widgets.Button(description=text(lang, "ui.live_check"),
+                                          icon="plug", layout=widgets.Layout(width="auto"))
+        self.live_view = widgets.HTML()
+        self.link_button = widgets.Button(description=text(lang, "ui.renewal_link"),
+                                          icon="link", layout=widgets.Layout(width="auto"))
+        self.link_view = widgets.HTML()
+        self.reply_text = widgets.Textarea(layout=widgets.Layout(width="100%", height="260px"))
+        self.mailto_view = widgets.HTML()
+        self.callback_url = widgets.Text(placeholder="https://.../callback?state=...",
+                                         description=text(lang, "ui.callback"),
+                                         style={"description_width": "initial"},
+                                         layout=widgets.Layout(width="100%"))
+        self.verify_button = widgets.Button(description=text(lang, "ui.verify"), icon="check",
+                                            layout=widgets.Layout(width="auto"))
+        self.callback_view = widgets.HTML()
+        self.actions = widgets.VBox([
+            widgets.HBox([self.live_button, self.link_button]), self.live_view, self.link_view,
+            widgets.HTML(f"<b>{html.escape(text(lang, 'ui.reply_draft'))}</b>"),
+            self.reply_text, self.mailto_view,
+            widgets.HBox([self.callback_url, self.verify_button]), self.callback_view])
+        self.actions.layout.display = "none"
+
+        self.search.observe(self.guarded(self._on_search), names="value")
+        self.suggestions.observe(self.guarded(self._on_pick), names="value")
+        self.language.observe(self.guarded(self._on_language), names="value")
+        self.live_button.on_click(self.guarded(lambda _b: self.run_live_check()))
+        self.link_button.on_click(self.guarded(lambda _b: self.make_link()))
+        self.verify_button.on_click(self.guarded(lambda _b: self.verify()))
+        self.reply_text.observe(self.guarded(lambda _c: self._update_mailto()), names="value")
+
+        top = [demo_banner(lang)] if self.desk.demo else []
+        self.widget = widgets.VBox(top + [
+            widgets.HBox([self.search, self.language]), self.suggestions, self.status,
+            self.details, self.diagnosis_view, self.actions],
+            layout=widgets.Layout(width="100%"))
+        self.widget.add_class("sk-troubleshoot")
+        if customer_id:
+            self.search.value = customer_id
+
+    @property
+    def value(self) -> Case:
+        return self.case
+
+    # --- finding the customer -------------------------------------------------------------
+    def _on_search(self, change: dict) -> None:
+        query = change["new"]
+        ids = self.desk.search(query) if query.strip() else []
+        if query.strip() and not ids:
+            self.say(text(self.lang, "ui.not_found", query=query), "error")
+        if len(ids) == 1 or (ids and ids[0].lower() == query.strip().lower()):
+            self.suggestions.layout.display = "none"
+            self.show(ids[0])
+            return
+        self.suggestions.options = [(self.desk.label(i), i) for i in ids]
+        self.suggestions.value = None
+        self.suggestions.layout.display = "" if ids else "none"
+        if ids:
+            self.say(text(self.lang, "ui.pick"))
+
+    def _on_pick(self, change: dict) -> None:
+        if change["new"]:
+            self.show(change["new"])
+
+    def _on_language(self, change: dict) -> None:
+        self.lang = change["new"]
+        for control, key in ((self.search, "ui.search"), (self.live_button, "ui.live_check"),
+                             (self.link_button, "ui.renewal_link"),
+                             (self.callback_url, "ui.callback"),
+                             (self.verify_button, "ui.verify")):
+            control.description = text(self.lang, key)
+        self.search.placeholder = text(self.lang, "ui.search_placeholder")
+        if self.case.diagnosis:
+            self.show(self.case.diagnosis.customer_id)
+
+    def show(self, customer_id: str) -> Case:
+        """Diagnose ``customer_id`` and show it; clears what belonged to the previous one."""
+        diagnosis = self.desk.diagnose(customer_id, self.lang)
+        self.case = Case(diagnosis=diagnosis)
+        self.diagnosis_view.value = diagnosis._repr_html_()
+        for view in (self.live_view, self.link_view, self.callback_view, self.mailto_view):
+            view.value = ""
+        self.reply_text.value = self.desk.reply(customer_id, None).body
+        self.actions.layout.display = ""
+        self.say(f"{diagnosis.customer_id}: {diagnosis.state_label}")
+        return self.case
+
+    def _require_customer(self) -> str:
+        if self.case.diagnosis is None:
+            from ..errors import SupportKitError
+
+            raise SupportKitError(text(self.lang, "ui.pick"))
+        return self.case.diagnosis.customer_id
+
+    # --- actions --------------------------------------------------------------------------
+    def run_live_check(self) -> LiveResult:
+        customer_id = self._require_customer()
+        self.say("…", "busy")
+        result = self.desk.live_check(customer_id)
+        self.case.live = result
+        self.live_view.value = render("live_result.html", r=result, lang=self.lang)
+        self.say(f"{customer_id}: {result.label(self.lang)}",
+                 "info" if result.live_state in ("alive", "no_token") else "error")
+        return result
+
+    def make_link(self) -> RenewalLink:
+        customer_id = self._require_customer()
+        link = self.desk.link(customer_id)
+        self.case.link = link
+        self.case.reply = self.desk.reply(customer_id, link)
+        self.link_view.value = render("copy_link.html", link=link,
+                                      copy=text(self.lang, "ui.copy"))
+        self.reply_text.value = self.case.reply.body
+        self._update_mailto()
+        self.say(f"{customer_id}: {text(self.lang, 'ui.renewal_link')} ✓")
+        return link
+
+    def _update_mailto(self) -> None:
+        if self.case.diagnosis is None:
+            return
+        base = self.case.reply or self.desk.reply(self.case.diagnosis.customer_id, None)
+        draft = ReplyDraft(base.to, base.subject, self.reply_text.value, base.lang)
+        self.case.reply = draft
+        self.mailto_view.value = (f'<a class="sk-mailto" href="{html.escape(draft.mailto)}">'
+                                  f'{html.escape(text(self.lang, "ui.send_mail"))}: '
+                                  f'{html.escape(draft.to)}</a>')
+
+    def verify(self) -> CallbackResult:
+        self._require_customer()
+        result = self.desk.verify(self.callback_url.value, self.lang)
+        self.case.callback = result
+        view = result._repr_html_()
+        if result.ok:
+            confirmed = self.desk.confirm(result)
+            self.case.confirmed = confirmed
+            view += render("live_result.html", r=confirmed, lang=self.lang)
+        self.callback_view.value = view
+        self.say(str(result.messages[0]), "info" if result.ok else "error")
+        return result

@@ -1,0 +1,76 @@
+"""The desk as staff use it: Voila app mode in Chromium, on the demo data."""
+
+from .conftest import screenshot
+
+SEARCH = "input[placeholder='Kundennummer, Shopname, Verkäufer-ID oder E-Mail']"
+CALLBACK = "input[placeholder='https://.../callback?state=...']"
+
+
+def open_desk(page, voila):
+    page.goto(voila.url("01_troubleshoot_seller.ipynb"), timeout=120_000)
+    page.wait_for_selector(".sk-troubleshoot", timeout=120_000)
+    page.wait_for_selector(".sk-diagnosis")
+
+
+def search(page, text):
+    page.fill(SEARCH, text)
+    page.press(SEARCH, "Tab")
+
+
+def test_troubleshoot_link_consent_and_verify(page, voila):
+    open_desk(page, voila)
+    assert "Demo-Daten" in page.inner_text(".sk-demo-banner")
+    assert "TroubleshootPanel(desk" not in page.inner_text("body")  # code hidden
+    search(page, "C100007")
+    page.wait_for_selector(".sk-diagnosis[data-customer-id='C100007']")
+    assert page.inner_text(".sk-diagnosis .sk-badge") == "Widerrufen"
+    assert "Bestellimport gestoppt" in page.inner_text(".sk-consequences")
+    search(page, "bluedep")  # part of a shop name: suggestions, then pick
+    page.wait_for_selector("select option")
+    page.select_option("select", index=0)
+    page.wait_for_selector(".sk-diagnosis[data-customer-id='C100005']")
+    assert page.inner_text(".sk-diagnosis .sk-badge") == "Abgelaufen"
+    screenshot(page, "troubleshoot-panel")
+
+    page.click("button:has-text('Erneuerungslink')")
+    page.wait_for_selector(".sk-link-url")
+    link = page.input_value(".sk-link-url")
+    assert "/apps/authorize/consent?" in link
+    consent = page.context.new_page()
+    consent.goto(link)
+    consent.check("#consent")
+    consent.click("#confirm")
+    consent.wait_for_selector("#callback-url")
+    callback_url = consent.input_value("#callback-url")
+    consent.close()
+
+    page.fill(CALLBACK, callback_url)
+    page.press(CALLBACK, "Tab")
+    page.click("button:has-text('Prüfen')")
+    page.wait_for_selector(".sk-callback[data-ok='true']")
+    page.wait_for_selector(".sk-live[data-live-state='alive']")
+    screenshot(page, "troubleshoot-verified")
+
+
+def test_hostile_shop_name_stays_text(page, voila):
+    open_desk(page, voila)
+    search(page, "C100023")
+    page.wait_for_selector(".sk-diagnosis[data-customer-id='C100023']")
+    assert "<script>alert('shop')</script>" in page.inner_text(".sk-diagnosis h3")
+    assert page.locator(".sk-diagnosis script").count() == 0
+
+
+def test_report_panel_filter_and_export(page, voila):
+    page.goto(voila.url("02_expiry_report.ipynb"), timeout=120_000)
+    page.wait_for_selector(".sk-report", timeout=120_000)
+    page.wait_for_selector(".sk-table")
+    page.select_option(".sk-report select[multiple]", "expiring")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.sk-table tr td:nth-child(5)')]"
+        ".every(td => td.textContent === 'expiring')")
+    rows = page.locator(".sk-table tr").count() - 1
+    assert rows > 0
+    page.click("button:has-text('Excel (report.xlsx)')")
+    page.wait_for_selector("a.sk-file[data-kind='xlsx']")
+    assert (voila.workdir / "report" / "report.xlsx").is_file()
+    screenshot(page, "report-panel")
