@@ -3,5 +3,6 @@
 from .panel import Panel, demo_banner
 from .report_panel import ReportPanel
 from .troubleshoot import Case, TroubleshootPanel
+from .walkthrough import Walkthrough
 
-__all__ = ["Case", "Panel", "ReportPanel", "TroubleshootPanel", "demo_banner"]
+__all__ = ["Case", "Panel", "ReportPanel", "TroubleshootPanel", "Walkthrough", "demo_banner"]

@@ -53,7 +53,8 @@ class Panel:
 
     def fail(self, message: str, details: str = "") -> None:
         self.say(text(self.lang, "ui.failed", message=message), "error")
-        self.details_text.value = f"<pre>{html.escape(mask_secrets(details))}</pre>" if details else ""
+        shown = html.escape(mask_secrets(details))
+        self.details_text.value = f"<pre>{shown}</pre>" if details else ""
         self.details.layout.display = "" if details else "none"
 
     def guarded(self, action: Callable[..., Any]) -> Callable[..., Any]:

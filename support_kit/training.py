@@ -1,0 +1,257 @@
+"""Training: the renewal step by step, and a scenario quiz whose answers come from the core.
+
+Every scenario derives its expected diagnosis by running the kit's own rules (the state
+rules, the callback checks, the live-check classification, the sandbox's consent page), so
+a rule that changes changes the quiz with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pandas as pd
+
+from . import rules
+from .amazon import AmazonError
+from .config import load_settings
+from .customers import CustomerList, demo_path, load
+from .demo import DEMO_AS_OF
+from .diagnosis import from_row
+from .exports import write_csv
+from .live_check import classify_lwa_error
+from .renewal import renewal_link, verify_callback
+from .texts import format_date, text
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the renewal as the seller goes through it, with what can go wrong."""
+
+    id: str
+    pitfalls: tuple[str, ...]
+    clickthrough: bool = False
+
+
+STEPS = (
+    Step("prepare", ("other_session", "popups_blocked", "primary_user")),
+    Step("button", ("popups_blocked",)),
+    Step("confirm_prompt", ("popups_blocked",)),
+    Step("consent", ("other_session", "individual_plan", "amazon_payments", "draft_md1000",
+                     "link_expired"), clickthrough=True),
+    Step("done", ()),
+)
+
+#: What the desk does next for each diagnosis, and the FAQ passage that says why.
+NEXT_ACTION = {
+    "expired": ("send_renewal_link", "anytime"),
+    "expiring": ("send_renewal_link", "reminders"),
+    "revoked": ("send_renewal_link", "consequences"),
+    "not_authorized": ("send_renewal_link", "one_year"),
+    "valid": ("no_action_needed", "one_year"),
+    "unknown": ("fix_customer_data", "data"),
+    "bad_authorized_at": ("fix_customer_data", "data"),
+    "plan_not_professional": ("switch_to_professional", "professional"),
+    "account_not_seller_central": ("use_seller_central_login", "credentials"),
+    "seller_mismatch": ("ask_logout_and_retry", "logout"),
+    "state_expired": ("send_new_link", "anytime"),
+    "code_missing": ("retry_consent", "confirm"),
+    "app_credentials_invalid": ("check_app_credentials", "app"),
+    "MD1000": ("resend_link_with_beta", "draft"),
+}
+ACTIONS = tuple(dict.fromkeys(action for action, _ in NEXT_ACTION.values()))
+
+
+def diagnosis_label(diagnosis: str, lang: str) -> str:
+    """A short name for a diagnosis id (state, finding, callback problem, live state)."""
+    if diagnosis in rules.STATES:
+        return text(lang, f"state.{diagnosis}.label")
+    if diagnosis in rules.FINDINGS:
+        return text(lang, f"finding.{diagnosis}.title")
+    return text(lang, f"training.diagnosis.{diagnosis}")
+
+
+@dataclass
+class TrainingWorld:
+    """The demo customers, desk settings and day the quiz is set in."""
+
+    customers: CustomerList = field(default_factory=lambda: load(demo_path()))
+    as_of: dt.date = DEMO_AS_OF
+
+    def __post_init__(self) -> None:
+        self.settings = load_settings({})  # demo keys: nothing real is signed
+        self.now = dt.datetime.combine(self.as_of, dt.time(10), tzinfo=dt.UTC)
+
+    def row(self, customer_id: str) -> pd.Series:
+        return rules.evaluate(self.customers.find(customer_id), self.as_of).iloc[0]
+
+    def callback(self, customer_id: str, seller: str | None = None, code: bool = True,
+                 days_later: int = 0, lang: str = "de"):
+        link = renewal_link(self.customers, customer_id, self.settings, now=self.now)
+        state = parse_qs(urlsplit(link.url).query)["state"][0]
+        params = {"state": state, "selling_partner_id": seller or str(
+            self.row(customer_id)["seller_id"])}
+        if code:
+            params["spapi_oauth_code"] = "ANtraining"
+        url = "https://desk.example/callback?" + urlencode(params)
+        return verify_callback(url, self.customers, self.settings, lang=lang,
+                               now=self.now + dt.timedelta(days=days_later))
+
+
+Derivation = Callable[[TrainingWorld, str], tuple[str, str]]
+
+
+def _from_customer(customer_id: str, prefer: tuple[str, ...] = ()) -> Derivation:
+    def derive(world: TrainingWorld, lang: str) -> tuple[str, str]:
+        row = world.row(customer_id)
+        found = [f for f in prefer if f in rules.finding_ids(row["findings"])]
+        diagnosis = from_row(row, world.as_of, lang)
+        if found:
+            finding = next(f for f in diagnosis.findings if f.id == found[0])
+            return found[0], finding.remedy
+        return diagnosis.state, diagnosis.explanation
+    return derive
+
+
+def _from_callback(customer_id: str, **kwargs: object) -> Derivation:
+    def derive(world: TrainingWorld, lang: str) -> tuple[str, str]:
+        result = world.callback(customer_id, lang=lang, **kwargs)
+        return result.problems[0], result.messages[0]
+    return derive
+
+
+def _app_credentials(world: TrainingWorld, lang: str) -> tuple[str, str]:
+    state = classify_lwa_error(AmazonError(401, "invalid_client", "Client authentication "
+                                           "failed"), expired_by_date=False)
+    return state, text(lang, f"live_state.{state}")
+
+
+def _draft_app(world: TrainingWorld, lang: str) -> tuple[str, str]:
+    import requests
+
+    from .sandbox import Sandbox
+
+    with Sandbox(world.customers, world.settings, as_of=world.as_of, draft_app=True) as amazon:
+        link = renewal_link(world.customers, "C100001", amazon.client_settings(), now=world.now)
+        page = requests.get(link.url, timeout=10).text
+    code = "MD1000" if "MD1000" in page else "unknown"
+    return code, text(lang, "training.pitfall.draft_md1000")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A quiz question: a situation, and the core call that says what it is."""
+
+    id: str
+    customer_id: str | None
+    derive: Derivation
+
+    def prompt(self, world: TrainingWorld, lang: str) -> str:
+        return text(lang, f"training.scenario.{self.id}", customer_id=self.customer_id or "",
+                    as_of=format_date(world.as_of, lang))
+
+    def expected(self, world: TrainingWorld, lang: str = "de") -> tuple[str, str, str, str]:
+        """``(diagnosis, action, reason, faq passage)``, computed by the core."""
+        diagnosis, reason = self.derive(world, lang)
+        action, faq = NEXT_ACTION[diagnosis]
+        return diagnosis, action, reason, text(lang, f"training.faq.{faq}")
+
+
+SCENARIOS = (
+    Scenario("orders_stopped", "C100005", _from_customer("C100005")),
+    Scenario("renewed_but_failing", "C100001",
+             _from_callback("C100001", seller="A2OTHERSELLER9X")),
+    Scenario("reminder_mails", "C100002", _from_customer("C100002")),
+    Scenario("consent_refused", "C100010",
+             _from_customer("C100010", ("plan_not_professional",))),
+    Scenario("payments_login", "C100012",
+             _from_customer("C100012", ("account_not_seller_central",))),
+    Scenario("app_removed", "C100007", _from_customer("C100007")),
+    Scenario("new_customer", "C100009", _from_customer("C100009")),
+    Scenario("old_link", "C100001", _from_callback("C100001", days_later=8)),
+    Scenario("closed_page", "C100001", _from_callback("C100001", code=False)),
+    Scenario("bad_date", "C100017", _from_customer("C100017", ("bad_authorized_at",))),
+    Scenario("all_fine", "C100001", _from_customer("C100001")),
+    Scenario("everyone_fails", None, _app_credentials),
+    Scenario("draft_app", None, _draft_app),
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of a trainee, with the expected one beside it."""
+
+    scenario: str
+    diagnosis: str
+    action: str
+    expected_diagnosis: str
+    expected_action: str
+
+    @property
+    def correct(self) -> bool:
+        return (self.diagnosis, self.action) == (self.expected_diagnosis,
+                                                 self.expected_action)
+
+
+@dataclass
+class Quiz:
+    """The quiz state: questions in order, answers so far, the score.
+
+    >>> quiz = Quiz()
+    >>> expected = quiz.expectation(0)
+    >>> quiz.answer(expected[0], expected[1]).correct, quiz.score
+    (True, 1)
+    """
+
+    world: TrainingWorld = field(default_factory=TrainingWorld)
+    scenarios: tuple[Scenario, ...] = SCENARIOS
+    lang: str = "de"
+    answers: list[Answer] = field(default_factory=list)
+    _expected: dict[int, tuple[str, str, str, str]] = field(default_factory=dict)
+
+    @property
+    def position(self) -> int:
+        return len(self.answers)
+
+    @property
+    def finished(self) -> bool:
+        return self.position >= len(self.scenarios)
+
+    @property
+    def score(self) -> int:
+        return sum(a.correct for a in self.answers)
+
+    def expectation(self, index: int) -> tuple[str, str, str, str]:
+        if index not in self._expected:
+            self._expected[index] = self.scenarios[index].expected(self.world, self.lang)
+        return self._expected[index]
+
+    def diagnosis_options(self) -> list[tuple[str, str]]:
+        ids = dict.fromkeys(NEXT_ACTION)
+        return [(diagnosis_label(d, self.lang), d) for d in ids]
+
+    def action_options(self) -> list[tuple[str, str]]:
+        return [(text(self.lang, f"training.action.{a}"), a) for a in ACTIONS]
+
+    def answer(self, diagnosis: str, action: str) -> Answer:
+        """Record the answer to the current question and return it with the expectation."""
+        expected = self.expectation(self.position)
+        answer = Answer(self.scenarios[self.position].id, diagnosis, action, expected[0],
+                        expected[1])
+        self.answers.append(answer)
+        return answer
+
+    def save(self, path: Path, trainee: str) -> Path:
+        """Write the answers to a small CSV for the trainer."""
+        frame = pd.DataFrame([{"trainee": trainee, "scenario": a.scenario,
+                               "diagnosis": a.diagnosis, "action": a.action,
+                               "expected_diagnosis": a.expected_diagnosis,
+                               "expected_action": a.expected_action, "correct": a.correct}
+                              for a in self.answers],
+                             columns=["trainee", "scenario", "diagnosis", "action",
+                                      "expected_diagnosis", "expected_action", "correct"])
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return write_csv(frame, Path(path))
