@@ -186,7 +186,7 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        sandbox._server.server_close()
+        sandbox.close()
     return 0
 
 

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from . import rules
+from .config import DEFAULT_TIMEZONE
 from .customers import CustomerList
 from .texts import format_date, language, text
 from .views import render
@@ -108,7 +109,7 @@ class Diagnosis:
 
 
 def diagnose(customers: CustomerList, customer_id: str, as_of: dt.date | None = None,
-             lang: str = "de", timezone: str = "Europe/Berlin") -> Diagnosis:
+             lang: str = "de", timezone: str = DEFAULT_TIMEZONE) -> Diagnosis:
     """Diagnose one customer of ``customers`` (a clear error when the id is unknown)."""
     as_of = as_of or rules.today(timezone)
     row = rules.evaluate(customers.find(customer_id), as_of, timezone).iloc[0]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import marketplaces
 from .columns import as_text, map_distinct
+from .config import DEFAULT_TIMEZONE
 
 #: Amazon: re-authorize every 365 days. The FAQ: one year. The earlier date wins.
 VALIDITY_DAYS = 365
@@ -109,7 +110,7 @@ def _normalised(values: pd.Series) -> pd.Series:
     return map_distinct(values, lambda v: re.sub(r"[\s-]+", "_", v.strip().lower()))
 
 
-def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = "Europe/Berlin"
+def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TIMEZONE
              ) -> pd.DataFrame:
     """Every customer's token state, dates, consequences and findings as of ``as_of``.
 
@@ -221,6 +222,6 @@ def consequences(state: str) -> tuple[str, ...]:
     return CONSEQUENCES if state in STOPPED_STATES else ()
 
 
-def today(timezone: str = "Europe/Berlin") -> dt.date:
+def today(timezone: str = DEFAULT_TIMEZONE) -> dt.date:
     """Today's date in the desk's time zone."""
     return dt.datetime.now(ZoneInfo(timezone)).date()

@@ -136,7 +136,12 @@ class Sandbox:
         self._server.serve_forever()
 
     def stop(self) -> None:
+        """Stop a sandbox started with :meth:`start`."""
         self._server.shutdown()
+        self.close()
+
+    def close(self) -> None:
+        """Release the port (after :meth:`serve_forever` returned)."""
         self._server.server_close()
 
     def __enter__(self) -> Sandbox:

@@ -73,6 +73,22 @@ def assert_no_canary(text: str) -> None:
         assert canary not in text, f"secret canary {canary!r} leaked"
 
 
+def confirm_consent(url: str, sign_in_as: str = "own"):
+    """Do what a seller does on the sandbox's consent page over HTTP: tick, Confirm.
+
+    Returns the response (a 302 to the callback URL when Amazon accepts)."""
+    import re
+
+    import requests
+
+    page = requests.get(url + ("" if sign_in_as == "own" else f"&as={sign_in_as}"),
+                        timeout=5).text
+    form = {k: v.replace("&amp;", "&") for k, v in
+            re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page)}
+    return requests.post(url.split("/apps/")[0] + "/apps/authorize/confirm",
+                         data=form | {"consent": "on"}, allow_redirects=False, timeout=5)
+
+
 TEST_ENV = {
     "SUPPORT_KIT_APP_ID": "amzn1.sp.solution.11111111-2222-4333-8444-555555555555",
     "SUPPORT_KIT_STATE_SECRET": CANARY_STATE_KEY,

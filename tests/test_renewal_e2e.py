@@ -1,28 +1,13 @@
 """End to end over HTTP: link -> consent page -> callback -> verify -> exchange -> alive."""
 
 import json
-from urllib.parse import urljoin
 
 import requests
 
 from support_kit.live_check import confirm_renewal
 from support_kit.renewal import renewal_link, verify_callback
 
-from .conftest import AS_OF, assert_no_canary, run_cli
-
-
-def consent_and_confirm(url: str, sign_in_as: str = "own") -> requests.Response:
-    page = requests.get(url + ("&as=" + sign_in_as if sign_in_as != "own" else ""), timeout=5)
-    assert page.status_code == 200
-    form = dict(part.split("=", 1) for part in [])  # the form's hidden fields, read below
-    import re
-
-    for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">',
-                                  page.text):
-        form[name] = value.replace("&amp;", "&")
-    form["consent"] = "on"
-    return requests.post(urljoin(url, "/apps/authorize/confirm"), data=form, timeout=5,
-                         allow_redirects=False)
+from .conftest import AS_OF, assert_no_canary, confirm_consent, run_cli
 
 
 def test_link_consent_callback_verify_exchange_alive(sandbox, demo):
@@ -31,7 +16,7 @@ def test_link_consent_callback_verify_exchange_alive(sandbox, demo):
     assert link.url.startswith(sandbox.url + "/apps/authorize/consent?")
     page = requests.get(link.url, timeout=5)
     assert "I direct Amazon to provide" in page.text and "ATXGPCQ8XEK1KF" in page.text
-    confirmed = consent_and_confirm(link.url)
+    confirmed = confirm_consent(link.url)
     assert confirmed.status_code == 302
     callback_url = confirmed.headers["Location"]
     assert callback_url.startswith(sandbox.url + "/callback?")
@@ -49,7 +34,7 @@ def test_link_consent_callback_verify_exchange_alive(sandbox, demo):
 def test_wrong_account_is_caught_at_verification(sandbox, demo):
     settings = sandbox.client_settings()
     link = renewal_link(demo, "C100001", settings)
-    callback_url = consent_and_confirm(link.url, sign_in_as="other").headers["Location"]
+    callback_url = confirm_consent(link.url, sign_in_as="other").headers["Location"]
     result = verify_callback(callback_url, demo, settings, lang="en")
     assert result.problems == ("seller_mismatch",)
 
@@ -86,7 +71,7 @@ def test_cli_verify_and_exchange_masks_the_refresh_token(sandbox_env, capsys, de
     from support_kit.config import load_settings
 
     link = renewal_link(demo, "C100001", load_settings())
-    callback_url = consent_and_confirm(link.url).headers["Location"]
+    callback_url = confirm_consent(link.url).headers["Location"]
     code, out, err = run_cli(capsys, "verify-callback", callback_url, "--exchange", "--json")
     assert code == 0, out + err
     data = json.loads(out)

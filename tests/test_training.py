@@ -5,7 +5,6 @@ import dataclasses
 import re
 
 import pytest
-import requests
 
 from support_kit import rules
 from support_kit.config import load_settings
@@ -13,6 +12,8 @@ from support_kit.demo import DEMO_AS_OF
 from support_kit.desk import Desk
 from support_kit.training import NEXT_ACTION, SCENARIOS, STEPS, Quiz, TrainingWorld
 from support_kit.widgets import Walkthrough
+
+from .conftest import confirm_consent
 
 
 @pytest.fixture
@@ -50,26 +51,16 @@ def test_pitfalls_cover_the_failure_cases():
             "draft_md1000", "link_expired"} <= pitfalls
 
 
-def consent(url, sign_in_as="own"):
-    page = requests.get(url + ("" if sign_in_as == "own" else f"&as={sign_in_as}"),
-                        timeout=5).text
-    form = {k: v.replace("&amp;", "&") for k, v in
-            re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page)}
-    answer = requests.post(url.split("/apps/")[0] + "/apps/authorize/confirm",
-                           data=form | {"consent": "on"}, allow_redirects=False, timeout=5)
-    return answer.headers["Location"]
-
-
 def test_clickthrough_right_then_wrong_account(walkthrough):
     for _ in range(3):
         walkthrough.next_button.click()
     assert walkthrough.value["step"] == "consent"
     url = re.search(r'href="([^"]+)"', walkthrough.consent_link.value).group(1)
     url = url.replace("&amp;", "&")
-    walkthrough.callback_url.value = consent(url)
+    walkthrough.callback_url.value = confirm_consent(url).headers["Location"]
     walkthrough.verify_button.click()
     assert walkthrough.value["callback"].ok
-    walkthrough.callback_url.value = consent(url, "other")
+    walkthrough.callback_url.value = confirm_consent(url, "other").headers["Location"]
     walkthrough.verify_button.click()
     assert walkthrough.value["callback"].problems == ("seller_mismatch",)
     assert "sign out of every Seller Central session" in walkthrough.callback_view.value

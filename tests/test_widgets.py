@@ -2,10 +2,8 @@
 
 import dataclasses
 import html
-import re
 
 import pytest
-import requests
 
 from support_kit.config import load_settings
 from support_kit.customers import load
@@ -18,6 +16,7 @@ from .conftest import (
     CANARY_TOKEN,
     TEST_ENV,
     assert_no_canary,
+    confirm_consent,
     customer,
     write_csv,
 )
@@ -93,11 +92,7 @@ def test_live_check_link_reply_and_callback_in_demo(desk):
     assert panel.mailto_view.value.count("mailto:bluedepot.4%40example.com") == 0
     assert "mailto:bluedepot.4@example.com" in panel.mailto_view.value
     # the seller consents in the sandbox; the agent pastes the callback URL
-    page = requests.get(link.url, timeout=5).text
-    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
-    form = {k: v.replace("&amp;", "&") for k, v in form.items()} | {"consent": "on"}
-    confirmed = requests.post(link.url.split("/apps/")[0] + "/apps/authorize/confirm",
-                              data=form, allow_redirects=False, timeout=5)
+    confirmed = confirm_consent(link.url)
     panel.callback_url.value = confirmed.headers["Location"]
     panel.verify_button.click()
     assert panel.value.callback.ok and panel.value.confirmed.live_state == "alive"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import rules
-from ..config import Settings
+from ..config import DEFAULT_TIMEZONE, Settings
 from ..customers import CustomerList
 from ..exports import write_csv
 from ..texts import text
@@ -59,7 +59,7 @@ class Report:
     frame: pd.DataFrame
     rejects: pd.DataFrame
     source: str
-    timezone: str = "Europe/Berlin"
+    timezone: str = DEFAULT_TIMEZONE
     written: list[Path] = field(default_factory=list)
     _summary: dict | None = field(default=None, repr=False)
     _chart: bytes | None = field(default=None, repr=False)
@@ -281,7 +281,7 @@ def _counts(values: pd.Series, order: tuple[str, ...] | None = None) -> dict[str
 
 
 def build_report(customers: CustomerList, as_of: dt.date | None = None,
-                 timezone: str = "Europe/Berlin") -> Report:
+                 timezone: str = DEFAULT_TIMEZONE) -> Report:
     """Evaluate all ``customers`` as of ``as_of`` (default: today in ``timezone``).
 
     >>> from support_kit.customers import load, demo_path

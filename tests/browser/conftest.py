@@ -37,6 +37,21 @@ def page(browser):
     context.close()
 
 
+def consent_in_browser(context, link: str, wrong_account: bool = False) -> str:
+    """Open the sandbox consent page in a new tab, sign in (or not) as another seller,
+    tick and Confirm; returns the callback URL shown on the landing page."""
+    consent = context.new_page()
+    consent.goto(link)
+    if wrong_account:
+        consent.click("#as-other")
+    consent.check("#consent")
+    consent.click("#confirm")
+    consent.wait_for_selector("#callback-url")
+    url = consent.input_value("#callback-url")
+    consent.close()
+    return url
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

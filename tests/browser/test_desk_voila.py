@@ -1,6 +1,6 @@
 """The desk as staff use it: Voila app mode in Chromium, on the demo data."""
 
-from .conftest import screenshot
+from .conftest import consent_in_browser, screenshot
 
 SEARCH = "input[placeholder='Kundennummer, Shopname, Verkäufer-ID oder E-Mail']"
 CALLBACK = "input[placeholder='https://.../callback?state=...']"
@@ -36,13 +36,7 @@ def test_troubleshoot_link_consent_and_verify(page, voila):
     page.wait_for_selector(".sk-link-url")
     link = page.input_value(".sk-link-url")
     assert "/apps/authorize/consent?" in link
-    consent = page.context.new_page()
-    consent.goto(link)
-    consent.check("#consent")
-    consent.click("#confirm")
-    consent.wait_for_selector("#callback-url")
-    callback_url = consent.input_value("#callback-url")
-    consent.close()
+    callback_url = consent_in_browser(page.context, link)
 
     page.fill(CALLBACK, callback_url)
     page.press(CALLBACK, "Tab")

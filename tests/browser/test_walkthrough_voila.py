@@ -5,22 +5,13 @@ from support_kit.demo import DEMO_AS_OF
 from support_kit.texts import text
 from support_kit.training import STEPS, Quiz, TrainingWorld, diagnosis_label
 
-from .conftest import screenshot
+from .conftest import consent_in_browser, screenshot
 
 CALLBACK = "input[placeholder='http://127.0.0.1:.../callback?state=...']"
 
 
 def click_through(page, link, wrong_account=False):
-    consent = page.context.new_page()
-    consent.goto(link)
-    if wrong_account:
-        consent.click("#as-other")
-    consent.check("#consent")
-    consent.click("#confirm")
-    consent.wait_for_selector("#callback-url")
-    url = consent.input_value("#callback-url")
-    consent.close()
-    page.fill(CALLBACK, url)
+    page.fill(CALLBACK, consent_in_browser(page.context, link, wrong_account))
     page.press(CALLBACK, "Tab")
     page.click(f"button:has-text('{text('de', 'ui.verify')}')")
 
