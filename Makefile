@@ -11,6 +11,8 @@ APP_PORT ?= 8866
 .PHONY: lab app test lint bench clean
 
 $(BIN)/python:
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { echo "python3 cannot make a virtual \
+	environment here: install it with 'apt-get install python3-venv' and run make again."; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
@@ -23,7 +25,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 lab: $(VENV)/.installed
-	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.root_dir=.
+	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+	  --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 app: $(VENV)/.installed-dev
 	cd notebooks && ../$(BIN)/voila --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 \

@@ -63,7 +63,7 @@ class TroubleshootPanel(Panel):
         self.callback_url = widgets.Text(placeholder="https://.../callback?state=...",
                                          description=text(lang, "ui.callback"),
                                          style={"description_width": "initial"},
-                                         layout=widgets.Layout(width="100%"))
+                                         layout=widgets.Layout(width="80%"))
         self.verify_button = widgets.Button(description=text(lang, "ui.verify"), icon="check",
                                             layout=widgets.Layout(width="auto"))
         self.callback_view = widgets.HTML()
