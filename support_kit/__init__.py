@@ -12,13 +12,19 @@ from .customers import load as load_customers
 from .demo import DEMO_AS_OF
 from .diagnosis import Diagnosis, diagnose
 from .errors import SupportKitError
+from .live_check import LiveCheckRun, LiveResult, live_check
+from .renewal import CallbackResult, RenewalLink, renewal_link, verify_callback
 from .report import Report, build_report
 from .rules import evaluate, today
 
 __all__ = [
     "DEMO_AS_OF",
+    "CallbackResult",
     "CustomerList",
     "Diagnosis",
+    "LiveCheckRun",
+    "LiveResult",
+    "RenewalLink",
     "Report",
     "Secret",
     "Settings",
@@ -27,8 +33,11 @@ __all__ = [
     "demo_path",
     "diagnose",
     "evaluate",
+    "live_check",
     "load_customers",
     "load_settings",
+    "renewal_link",
     "source_for",
     "today",
+    "verify_callback",
 ]

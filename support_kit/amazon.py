@@ -6,6 +6,7 @@ One pooled ``requests.Session``; a timeout on every call; urllib3's ``Retry`` fo
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import requests
@@ -13,6 +14,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from .config import Secret, Settings
+
+log = logging.getLogger("support_kit.amazon")
 
 #: (connect, read) seconds: an unreachable Amazon is reported quickly, not after minutes.
 DEFAULT_TIMEOUT = (3.05, 15.0)
@@ -96,8 +99,10 @@ class AmazonClient:
         body = form | {"client_id": self.settings.lwa_client_id,
                        "client_secret": self.settings.lwa_client_secret.reveal()}
         response = self.session.post(self.settings.lwa_endpoint, data=body, timeout=self.timeout)
-        data = _json(response)
         request_id = _request_id(response)
+        log.info("LWA %s -> %s (x-amzn-RequestId %s)", form["grant_type"],
+                 response.status_code, request_id)
+        data = _json(response)
         if response.status_code != 200 or "access_token" not in data:
             raise _error(response, data)
         refresh = data.get("refresh_token")
@@ -124,8 +129,9 @@ class AmazonClient:
     def _get(self, path: str, access_token: Secret, region: str) -> tuple[dict, str | None]:
         response = self.session.get(self.spapi_base(region) + path, timeout=self.timeout,
                                     headers={"x-amz-access-token": access_token.reveal()})
-        data = _json(response)
         request_id = _request_id(response)
+        log.info("GET %s -> %s (x-amzn-RequestId %s)", path, response.status_code, request_id)
+        data = _json(response)
         if response.status_code != 200:
             raise _error(response, data)
         return data, request_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 
@@ -18,9 +17,11 @@ def as_text(values: pd.Series) -> pd.Series:
 def map_distinct(values: pd.Series, function) -> pd.Series:
     """Apply ``function`` once per distinct value (fast when few values repeat a lot).
 
+    ``function`` returns text or NaN (missing); the result is an Arrow-backed text column.
+
     >>> map_distinct(pd.Series(["a", "b", "a", None]), lambda v: v.upper()).tolist()
     ['A', 'B', 'A', '']
     """
     codes, uniques = pd.factorize(as_text(values))
-    mapped = pd.array([function(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(np.asarray(mapped)[codes], index=values.index, dtype=object)
+    mapped = pd.array([function(u) for u in uniques], dtype="str")
+    return pd.Series(mapped.take(codes), index=values.index)

@@ -214,15 +214,15 @@ def _read_csv(path: Path) -> _Raw:
         if row.text.strip():
             reason = (f"malformed row: {row.actual_columns} fields, the header has "
                       f"{row.expected_columns}; check quotes and delimiters ({delimiter!r})")
-            bad.append((int(row.number), reason, _mask_line(row.text, delimiter, secret_at)))
+            bad.append((row.number, reason, _mask_line(row.text, delimiter, secret_at)))
         else:
-            bad.append((int(row.number), "", ""))
+            bad.append((row.number, "", ""))
         return "skip"
 
-    try:
-        table = pacsv.read_csv(
+    def parse(threads: bool) -> pa.Table:
+        return pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(use_threads=threads, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
                 invalid_row_handler=on_invalid_row),
@@ -230,6 +230,14 @@ def _read_csv(path: Path) -> _Raw:
                 column_types={name: pa.string() for name in header},
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
+
+    try:
+        # Threads are fast but do not number the rows they reject; so when a file has
+        # malformed rows it is read again on one thread, which gives each its line.
+        table = parse(threads=True)
+        if bad:
+            bad.clear()
+            table = parse(threads=False)
     except pa.ArrowInvalid as exc:
         raise SupportKitError(
             f"The customer file {path} is not valid CSV ({mask_secrets(str(exc))}). "
@@ -380,7 +388,9 @@ def _validate(raw: _Raw, source: str) -> CustomerList:
         blank = no_id & (clean.loc[no_id, list(COLUMNS)] == "").all(axis=1).reindex(
             clean.index, fill_value=False)
         clean, no_id = clean[~blank], no_id[~blank]
-    duplicate = clean["customer_id"].duplicated(keep="first") & ~no_id
+    ids = clean["customer_id"]
+    duplicate = (pd.Series(False, index=clean.index) if ids.is_unique
+                 else ids.duplicated(keep="first") & ~no_id)
     reasons = pd.Series("", index=clean.index, dtype=object)
     reasons[no_id] = "no customer_id: the row cannot be attributed to a customer"
     if duplicate.any():

@@ -133,7 +133,8 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
     day = pd.Timestamp(as_of)
 
     frame["country_code"] = marketplaces.country_codes(frame["marketplace"])
-    frame["region"] = frame["country_code"].map(marketplaces.table()["region"])
+    regions = marketplaces.table()["region"].to_dict()
+    frame["region"] = map_distinct(frame["country_code"], lambda c: regions.get(c, np.nan))
     frame["language"] = _languages(frame["language"])
 
     authorized_on, bad_authorized = parse_dates(frame["authorized_at"], timezone)

@@ -124,8 +124,6 @@ class Report:
     def _columns(self, frame: pd.DataFrame) -> pd.DataFrame:
         table = frame[list(ACTION_COLUMNS)].copy()
         table["marketplace"] = frame["country_code"].fillna(frame["marketplace"])
-        table["state"] = frame["state"].astype(str)
-        table["findings"] = frame["findings"].astype(str)
         return table
 
     def expired(self) -> pd.DataFrame:
@@ -144,9 +142,11 @@ class Report:
     def findings(self, lang: str = "en") -> pd.DataFrame:
         """One row per customer and finding, with severity and remedy."""
         parts = []
-        text_findings = self.frame["findings"].astype(str)
+        combinations = self.frame["findings"].cat  # few distinct combinations: test those
         for finding, rule in rules.FINDINGS.items():
-            rows = self.frame[text_findings.str.contains(finding, regex=False)]
+            with_it = [i for i, c in enumerate(combinations.categories)
+                       if finding in rules.finding_ids(c)]
+            rows = self.frame[combinations.codes.isin(with_it)]
             if rows.empty:
                 continue
             parts.append(pd.DataFrame({
@@ -170,8 +170,9 @@ class Report:
         summary = pd.DataFrame(_flatten(self.summary()), columns=["group", "key", "count"])
         sheets = {"Expired": self.expired(), "Expiring": self.expiring(),
                   "Not authorized": self.not_authorized(), "Findings": self.findings(),
-                  "All": self._columns(self.frame)}
-        return write_workbook(Path(out) / "report.xlsx", sheets, summary, max_rows)
+                  "All": self._columns(self.frame.head(max_rows))}
+        return write_workbook(Path(out) / "report.xlsx", sheets, summary, max_rows,
+                              totals={"All": len(self.frame)})
 
     def chart_png(self) -> bytes:
         if self._chart is None:

@@ -15,22 +15,26 @@ from ..exports import safe_frame
 #: Excel's own limit is 1,048,576 rows, but openpyxl writes about 5,000 rows a second here,
 #: and a team lead works through the top of each list. So each sheet stops after this many
 #: rows, in its order (soonest first), and says that customers.csv has every row.
-MAX_SHEET_ROWS = 5_000
+MAX_SHEET_ROWS = 10_000
 _DATE_FORMAT = "yyyy-mm-dd"
 
 
 def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], summary: pd.DataFrame,
-                   max_rows: int = MAX_SHEET_ROWS) -> Path:
-    """Write ``summary`` and each frame of ``sheets`` as one sheet, in order."""
+                   max_rows: int = MAX_SHEET_ROWS, totals: dict[str, int] | None = None
+                   ) -> Path:
+    """Write ``summary`` and each frame of ``sheets`` as one sheet, in order.
+
+    ``totals`` gives the full length of a list passed already cut to ``max_rows``.
+    """
     book = Workbook(write_only=True)
-    _sheet(book, "Summary", summary, max_rows)
+    _sheet(book, "Summary", summary, max_rows, len(summary))
     for name, frame in sheets.items():
-        _sheet(book, name, frame, max_rows)
+        _sheet(book, name, frame, max_rows, (totals or {}).get(name, len(frame)))
     book.save(path)
     return path
 
 
-def _sheet(book: Workbook, name: str, frame: pd.DataFrame, max_rows: int) -> None:
+def _sheet(book: Workbook, name: str, frame: pd.DataFrame, max_rows: int, total: int) -> None:
     sheet = book.create_sheet(name)
     sheet.freeze_panes = "A2"
     shown = safe_frame(frame.head(max_rows))
@@ -51,8 +55,8 @@ def _sheet(book: Workbook, name: str, frame: pd.DataFrame, max_rows: int) -> Non
     sheet.append(header)
     for row in zip(*(_cells(shown[c], frame[c]) for c in shown.columns), strict=True):
         sheet.append(row)
-    if len(frame) > max_rows:
-        sheet.append([f"... and {len(frame) - max_rows:,} more rows: the full list is in "
+    if total > max_rows:
+        sheet.append([f"... and {total - max_rows:,} more rows: the full list is in "
                       "customers.csv"])
 
 

@@ -60,6 +60,8 @@ class ReportPanel(Panel):
                                             ("csv", "Customers (customers.csv)"),
                                             ("reminders", "Mail merge (reminders.csv)"))}
         self.files_view = widgets.HTML()
+        self.progress = widgets.IntProgress(min=0, max=3, layout=widgets.Layout(
+            width="300px", visibility="hidden"))
         self._filtered = pd.DataFrame()
 
         for control in (self.state, self.bucket, self.marketplace, self.plan, self.account,
@@ -74,7 +76,7 @@ class ReportPanel(Panel):
                                                           self.plan, self.account]),
                                 widgets.VBox([self.as_of, self.sort_by, self.descending])])
         self.widget = widgets.VBox(top + [
-            filters, self.status, self.details, self.summary_view, self.chart,
+            filters, self.progress, self.status, self.details, self.summary_view, self.chart,
             widgets.HBox(list(self.buttons.values())), self.files_view, self.table_view])
         self.widget.add_class("sk-report")
         self.guarded(self.rebuild)()
@@ -84,14 +86,22 @@ class ReportPanel(Panel):
         """The customers the filters select, in the chosen order."""
         return self._filtered
 
+    def _step(self, value: int, label: str) -> None:
+        self.progress.layout.visibility = "visible" if value < self.progress.max else "hidden"
+        self.progress.value = value
+        self.say(label, "busy")
+
     def rebuild(self) -> None:
         day = self.as_of.value or self.desk.today
-        self.say("…", "busy")
+        self._step(0, f"evaluating {self.desk.customers.rows_loaded:,} customers …")
         self.report = build_report(self.desk.customers, day, self.desk.settings.timezone)
+        self._step(1, "counting …")
         markets = sorted(self.report.frame["country_code"].dropna().unique())
         self.marketplace.options = [ALL, *markets, "unknown"]
         self.summary_view.value = self.report._repr_html_()
+        self._step(2, "drawing the chart …")
         self.chart.value = self.report.chart_png()
+        self._step(3, "")
         self.refresh()
 
     def refresh(self) -> None:
@@ -120,6 +130,7 @@ class ReportPanel(Panel):
     def export(self, kind: str) -> Path:
         """Write one file of the report into ``out_dir`` and offer it for download."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.say(f"writing {kind} …", "busy")
         writers = {"xlsx": self.report.write_xlsx, "html": self.report.write_html,
                    "csv": self.report.write_customers_csv,
                    "reminders": lambda out: self.report.write_reminders(
