@@ -90,7 +90,7 @@ def check_one(client: AmazonClient, row: pd.Series, token: Secret | None) -> Liv
     customer_id = str(row["customer_id"])
     if token is None:
         return LiveResult(customer_id, "no_token", detail="no refresh token on file")
-    expired_by_date = pd.notna(row["days_left"]) and int(row["days_left"]) <= 0
+    expired_by_date = pd.notna(row["days_left"]) and rules.past_expiry(int(row["days_left"]))
     region = row["region"] if isinstance(row["region"], str) else "EU"
     try:
         grant = client.refresh_access_token(token)

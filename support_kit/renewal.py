@@ -126,7 +126,7 @@ def renewal_link(customers: CustomerList, customer_id: str, settings: Settings,
     row = _customer(customers, customer_id, now.date(), settings.timezone)
     lang = language(lang or row["language"])
     findings = rules.finding_ids(row["findings"])
-    for blocking in ("unknown_marketplace", "account_not_seller_central"):
+    for blocking in rules.LINK_BLOCKERS:
         if blocking in findings:
             raise NoLink(f"No renewal link for customer {customer_id}: "
                          + text("en", f"finding.{blocking}.remedy", value=""))

@@ -57,6 +57,10 @@ FINDINGS: dict[str, FindingRule] = {
 FILE_FINDINGS = tuple(FINDINGS)
 #: Accounts that cannot authorize a seller integration at all (FAQ; FACTS.md).
 WRONG_ACCOUNTS = ("amazon_payments", "vendor_central")
+#: Findings that make a consent link impossible: no Seller Central host, or the wrong account.
+LINK_BLOCKERS = ("unknown_marketplace", "account_not_seller_central")
+#: States whose token still works (the others have stopped or never started).
+WORKING_STATES = ("valid", "expiring")
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _TIME = r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
@@ -149,7 +153,8 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
     revoked = frame["revoked_on"].notna() & (frame["revoked_on"] <= day)
     unknown = bad_authorized | in_future
     state = np.select(
-        [never, unknown, revoked, days_left <= 0, days_left <= REMINDER_DAYS, days_left > 0],
+        [never, unknown, revoked, past_expiry(days_left), days_left <= REMINDER_DAYS,
+         days_left > 0],
         ["not_authorized", "unknown", "revoked", "expired", "expiring", "valid"],
         default="unknown",
     )
@@ -179,6 +184,27 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
     frame["account_type"] = account.where(account.isin(ACCOUNT_TYPES), "")
     frame["findings"] = join_findings(masks)
     return frame
+
+
+def past_expiry(days_left):
+    """Whether Amazon has deactivated the token: on the expiry day itself and after.
+
+    >>> past_expiry(0), past_expiry(1)
+    (True, False)
+    """
+    return days_left <= 0
+
+
+def has_finding(findings: pd.Series, ids: tuple[str, ...]) -> pd.Series:
+    """Rows whose ``findings`` (from :func:`evaluate`) include any of ``ids``.
+
+    >>> f = join_findings({"a": pd.Series([True, False]), "b": pd.Series([False, True])})
+    >>> has_finding(f, ("b",)).tolist()
+    [False, True]
+    """
+    codes = findings.astype("category").cat
+    hits = [i for i, c in enumerate(codes.categories) if set(finding_ids(c)) & set(ids)]
+    return pd.Series(codes.codes.isin(hits), index=findings.index)
 
 
 def _languages(values: pd.Series) -> pd.Series:

@@ -44,11 +44,12 @@ def buckets(frame: pd.DataFrame) -> pd.Series:
     ['expired', '<=7', 'later', nan]
     """
     days = frame["days_left"]
-    bucket = pd.cut(days.astype("float64"), [-float("inf"), 0, 7, 14, 30, float("inf")],
+    bucket = pd.cut(days.astype("float64"),  # the bucket names are a fixed contract
+                    [-float("inf"), 0, 7, 14, 30, float("inf")],
                     labels=list(BUCKETS), right=True)
     stopped = frame["state"].isin(rules.STOPPED_STATES)
     bucket = bucket.where(~stopped, "expired")
-    return bucket.where(frame["state"].isin(("valid", "expiring", *rules.STOPPED_STATES)))
+    return bucket.where(frame["state"].isin((*rules.WORKING_STATES, *rules.STOPPED_STATES)))
 
 
 @dataclass
@@ -142,11 +143,8 @@ class Report:
     def findings(self, lang: str = "en") -> pd.DataFrame:
         """One row per customer and finding, with severity and remedy."""
         parts = []
-        combinations = self.frame["findings"].cat  # few distinct combinations: test those
         for finding, rule in rules.FINDINGS.items():
-            with_it = [i for i, c in enumerate(combinations.categories)
-                       if finding in rules.finding_ids(c)]
-            rows = self.frame[combinations.codes.isin(with_it)]
+            rows = self.frame[rules.has_finding(self.frame["findings"], (finding,))]
             if rows.empty:
                 continue
             parts.append(pd.DataFrame({

@@ -8,6 +8,8 @@ import io
 import numpy as np
 import pandas as pd
 
+from .. import rules
+
 WEEKS = 12
 _COLOURS = {"expired": "#c62828", "revoked": "#6a1b9a", "expiring": "#ef6c00",
             "valid": "#2e7d32"}
@@ -23,14 +25,14 @@ def timeline(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     1
     """
     days = pd.to_numeric(frame["days_left"], errors="coerce")
-    upcoming = frame["state"].isin(("expiring", "valid")) & (days > 0) & (days <= WEEKS * 7)
+    upcoming = frame["state"].isin(rules.WORKING_STATES) & (days > 0) & (days <= WEEKS * 7)
     week = ((days[upcoming] - 1) // 7).astype(int).to_numpy()
     labels = ["already stopped"] + [
         f"from {as_of + dt.timedelta(days=1 + 7 * w):%Y-%m-%d}" for w in range(WEEKS)]
     table = pd.DataFrame(0, index=labels, columns=list(_COLOURS))
-    for state in ("expired", "revoked"):
+    for state in rules.STOPPED_STATES:
         table.loc["already stopped", state] = int((frame["state"] == state).sum())
-    for state in ("expiring", "valid"):
+    for state in rules.WORKING_STATES:
         selected = frame.loc[upcoming, "state"].to_numpy() == state
         table.iloc[1:, table.columns.get_loc(state)] = np.bincount(week[selected],
                                                                    minlength=WEEKS)[:WEEKS]

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import pyarrow.csv as pacsv
 
-from .. import marketplaces
+from .. import marketplaces, rules
 from ..config import Settings
 from ..exports import arrow_table
 from ..renewal import CONSENT_PATH, sign_state
@@ -39,8 +39,7 @@ def renewal_links(frame: pd.DataFrame, settings: Settings | None,
     hosts = marketplaces.table()["seller_central_host"]
     base = (pd.Series(settings.seller_central_url, index=frame.index)
             if settings.seller_central_url else "https://" + frame["country_code"].map(hosts))
-    usable = frame["country_code"].notna() & ~frame["findings"].astype(str).str.contains(
-        "account_not_seller_central")
+    usable = ~rules.has_finding(frame["findings"], rules.LINK_BLOCKERS)
     for index, customer_id, seller_id in zip(frame.index[usable],
                                              frame.loc[usable, "customer_id"],
                                              frame.loc[usable, "seller_id"], strict=True):
