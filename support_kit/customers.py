@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import numpy as np
 import pandas as pd
@@ -79,8 +79,9 @@ class RefreshTokens:
     def __repr__(self) -> str:
         return f"<refresh tokens: {len(self)} [secure]>"
 
-    def _values(self) -> Iterable[str]:
-        """For the sandbox, which plays Amazon and must know the tokens it issued."""
+    def pairs(self) -> Iterable[tuple[str, str]]:
+        """``(customer_id, token)`` pairs, revealed: only for the sandbox, which plays Amazon
+        and must know the tokens it accepts. Never print them."""
         return self._by_customer.items()
 
 
@@ -351,7 +352,8 @@ def _read_sql(url: str) -> _Raw:
             "Reading customers from a database server needs the optional extra: "
             "pip install 'support_kit[sql]' (and the database's driver)."
         ) from None
-    clean = url.split("?", 1)[0] if "table=" in parts.query else url
+    rest = [(k, v) for k, v in parse_qsl(parts.query) if k != "table"]
+    clean = url.split("?", 1)[0] + (f"?{urlencode(rest)}" if rest else "")
     try:
         engine = sqlalchemy.create_engine(clean)
         with engine.connect() as connection:

@@ -97,7 +97,7 @@ class Sandbox:
         self._accounts = {row.customer_id: _account(row) for row in frame.itertuples()}
         working = set(frame.loc[~frame["state"].isin(rules.STOPPED_STATES), "customer_id"])
         self._refresh: dict[str, tuple[str | None, Account | None]] = {}
-        for customer_id, token in customers.refresh_tokens._values():
+        for customer_id, token in customers.refresh_tokens.pairs():
             alive = customer_id in working
             self._refresh[token] = (customer_id, self._accounts[customer_id] if alive else None)
         self._codes: dict[str, tuple[Account, str, float]] = {}
