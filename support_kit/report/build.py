@@ -61,7 +61,6 @@ class Report:
     rejects: pd.DataFrame
     source: str
     timezone: str = DEFAULT_TIMEZONE
-    written: list[Path] = field(default_factory=list)
     _summary: dict | None = field(default=None, repr=False)
     _chart: bytes | None = field(default=None, repr=False)
 
@@ -233,7 +232,6 @@ class Report:
         if workbook is not None:
             paths.append(workbook())
             progress(f"wrote {paths[-1].name}")
-        self.written = paths
         return paths
 
     def __repr__(self) -> str:
