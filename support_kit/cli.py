@@ -16,6 +16,7 @@ from pathlib import Path
 from . import rules
 from .config import Settings, load_settings
 from .customers import CustomerList, load, source_for
+from .desk import Desk
 from .diagnosis import diagnose
 from .errors import SupportKitError
 from .texts import LANGUAGES
@@ -86,16 +87,6 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _demo_sandbox(customers: CustomerList, settings: Settings, as_of: dt.date | None = None):
-    """In demo mode, an in-process sandbox and settings pointing at it; else none."""
-    if not settings.demo:
-        return None, settings
-    from .sandbox import Sandbox
-
-    sandbox = Sandbox(customers, settings, as_of=as_of).start()
-    return sandbox, sandbox.client_settings(settings)
-
-
 def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
     from .renewal import renewal_link
 
@@ -117,12 +108,11 @@ def cmd_verify_callback(args: argparse.Namespace, settings: Settings) -> int:
     result = verify_callback(args.url, customers, settings, lang=args.lang)
     data = result.to_dict()
     if result.ok and args.exchange:
-        sandbox, live_settings = _demo_sandbox(customers, settings)
+        desk = Desk(settings, customers)  # in demo mode: a sandbox in this process
         try:
-            live, refresh_token = confirm_renewal(result, customers, live_settings)
+            live, refresh_token = confirm_renewal(result, customers, desk.amazon(), desk.today)
         finally:
-            if sandbox:
-                sandbox.stop()
+            desk.close()
         data["exchange"] = {"ok": refresh_token is not None, "refresh_token":
                             str(refresh_token) if refresh_token else None,
                             "live_state": live.live_state, "detail": live.detail,
@@ -144,15 +134,14 @@ def cmd_live_check(args: argparse.Namespace, settings: Settings) -> int:
     from .live_check import live_check
 
     customers = _customers(args, settings)
-    sandbox, live_settings = _demo_sandbox(customers, settings, args.as_of)
+    desk = Desk(settings, customers, args.as_of)  # in demo mode: a sandbox in this process
     bar = _ProgressBar(sys.stderr.isatty() and not args.json)
     try:
-        run = live_check(customers, live_settings, args.customer_ids, as_of=args.as_of,
+        run = live_check(customers, desk.amazon(), args.customer_ids, as_of=args.as_of,
                          concurrency=args.concurrency, progress=bar)
     finally:
         bar.close()
-        if sandbox:
-            sandbox.stop()
+        desk.close()
     if args.json:
         _print_json(run.to_dict())
         return 0

@@ -101,12 +101,7 @@ class Report:
 
     def customers_table(self) -> pd.DataFrame:
         """One row per loaded customer, the columns of ``customers.csv``."""
-        f = self.frame
-        table = f[list(CUSTOMER_CSV_COLUMNS)].copy()
-        table["marketplace"] = f["country_code"].fillna(f["marketplace"])
-        table["state"] = f["state"].astype(str)
-        table["findings"] = f["findings"].astype(str)
-        return table
+        return table_of(self.frame, CUSTOMER_CSV_COLUMNS)
 
     def write_summary(self, out: Path) -> Path:
         path = Path(out) / "summary.json"
@@ -122,9 +117,7 @@ class Report:
 
     # --- action lists ------------------------------------------------------------------
     def _columns(self, frame: pd.DataFrame) -> pd.DataFrame:
-        table = frame[list(ACTION_COLUMNS)].copy()
-        table["marketplace"] = frame["country_code"].fillna(frame["marketplace"])
-        return table
+        return table_of(frame, ACTION_COLUMNS)
 
     def expired(self) -> pd.DataFrame:
         """Customers whose integration has stopped (expired or revoked), longest first."""
@@ -242,6 +235,15 @@ class Report:
     def _repr_html_(self) -> str:
         return render("report_summary.html", summary=self.summary(),
                       bucket_labels=BUCKET_LABELS)
+
+
+def table_of(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``columns`` of an evaluated frame as people read them: marketplace as country code
+    (the raw value where it names no marketplace)."""
+    table = frame[list(columns)].copy()
+    if "marketplace" in table:
+        table["marketplace"] = frame["country_code"].fillna(frame["marketplace"])
+    return table
 
 
 def _in_background(write: Callable[[Path], Path], out: Path) -> Callable[[], Path] | None:

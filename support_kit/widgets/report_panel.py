@@ -12,7 +12,7 @@ import pandas as pd
 from .. import rules
 from ..desk import Desk
 from ..report import Report, build_report
-from ..report.build import BUCKETS
+from ..report.build import BUCKETS, table_of
 from .panel import Panel, demo_banner
 
 ALL = "(all)"
@@ -119,11 +119,10 @@ class ReportPanel(Panel):
                 keep &= frame[column].fillna("") == ""
             elif control.value != ALL:
                 keep &= frame[column] == control.value
-        shown = frame[keep].copy()
-        shown["marketplace"] = shown["country_code"].fillna(shown["marketplace"])
-        shown = shown.sort_values(self.sort_by.value, ascending=not self.descending.value,
-                                  kind="stable", na_position="last")
-        self._filtered = shown[list(TABLE_COLUMNS)]
+        shown = table_of(frame[keep], TABLE_COLUMNS)
+        self._filtered = shown.sort_values(self.sort_by.value,
+                                           ascending=not self.descending.value,
+                                           kind="stable", na_position="last")
         self.table_view.value = _table(self._filtered.head(SHOWN_ROWS), len(self._filtered))
         self.say(f"{len(self._filtered)} of {len(frame)} customers")
 
