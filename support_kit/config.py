@@ -5,6 +5,7 @@ With none of them set the kit runs in demo mode (bundled demo customers, a local
 
 from __future__ import annotations
 
+import getpass
 import os
 import secrets
 from collections.abc import Mapping
@@ -137,3 +138,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         seller_central_url=raw["SELLER_CENTRAL_URL"] or (DEMO_SELLER_CENTRAL_URL if demo else None),
         demo=demo,
     )
+
+
+def agent_name(environ: Mapping[str, str] | None = None) -> str:
+    """Who is working at the desk: ``SUPPORT_KIT_AGENT``, else ``JUPYTERHUB_USER``, else the
+    login name.
+
+    >>> agent_name({"JUPYTERHUB_USER": "ada", "SUPPORT_KIT_AGENT": ""})
+    'ada'
+    """
+    env = os.environ if environ is None else environ
+    for name in (PREFIX + "AGENT", "JUPYTERHUB_USER"):
+        if (env.get(name) or "").strip():
+            return env[name].strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "unknown"
