@@ -26,6 +26,8 @@ NAMES = (
     "SPAPI_ENDPOINT",
     "SELLER_CENTRAL_URL",
 )
+#: The desk's own settings: they never leave demo mode (a demo desk keeps memory too).
+DESK_NAMES = ("STORE", "TOKEN_KEY", "AGENT")
 DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_LWA_ENDPOINT = "https://api.amazon.com/auth/o2/token"
 #: Used only in demo mode, where every link points at the local sandbox.
@@ -37,6 +39,8 @@ DEMO_SELLER_CENTRAL_URL = "http://127.0.0.1:8765"
 #: local sandbox, and they let `link` and `verify-callback` run as separate commands.
 DEMO_STATE_SECRET = "support-kit-demo-state-key-public"  # noqa: S105 (public by design)
 DEMO_LWA_CLIENT_SECRET = "support-kit-demo-client-secret-public"  # noqa: S105
+#: Encrypts the refresh tokens of the demo store only (demo sellers on the local sandbox).
+DEMO_TOKEN_KEY = "c3VwcG9ydC1raXQtZGVtby10b2tlbi1rZXktcHVibGk="  # noqa: S105
 
 
 class Secret:
@@ -93,6 +97,9 @@ class Settings:
     lwa_endpoint: str = DEFAULT_LWA_ENDPOINT
     spapi_endpoint: str | None = None
     seller_central_url: str | None = None
+    store: str | None = None
+    token_key: Secret | None = field(default=None, repr=False)
+    agent: str = ""
     demo: bool = False
 
     @property
@@ -125,6 +132,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"{PREFIX}TIMEZONE={timezone!r} is not a time zone name; use one like Europe/Berlin."
         ) from None
     demo = not any(raw.values())
+    desk = {n: (env.get(PREFIX + n) or "").strip() for n in DESK_NAMES}
     return Settings(
         customers=raw["CUSTOMERS"] or None,
         timezone=timezone,
@@ -136,6 +144,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         lwa_endpoint=raw["LWA_ENDPOINT"] or DEFAULT_LWA_ENDPOINT,
         spapi_endpoint=raw["SPAPI_ENDPOINT"] or None,
         seller_central_url=raw["SELLER_CENTRAL_URL"] or (DEMO_SELLER_CENTRAL_URL if demo else None),
+        store=desk["STORE"] or None,
+        token_key=_secret(desk["TOKEN_KEY"] or (DEMO_TOKEN_KEY if demo else "")),
+        agent=desk["AGENT"] or agent_name(env),
         demo=demo,
     )
 

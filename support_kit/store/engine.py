@@ -1,0 +1,127 @@
+"""Opening the store: the URL, the engine, and the schema brought up to date under a lock.
+
+Default: an SQLite file in the user's data folder (``demo-desk.sqlite`` in demo mode), so the
+desk needs no set-up; a team sets ``SUPPORT_KIT_STORE`` to a PostgreSQL URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import platformdirs
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from ..errors import SupportKitError
+
+SQLITE_BUSY_S = 30
+_PG_MIGRATION_LOCK = 0x5375_7070  # any constant: one advisory lock for schema changes
+
+
+def default_url(demo: bool) -> str:
+    """The store used when ``SUPPORT_KIT_STORE`` is not set.
+
+    >>> default_url(True).endswith("demo-desk.sqlite")
+    True
+    """
+    folder = Path(platformdirs.user_data_dir("support_kit", appauthor=False))
+    return f"sqlite:///{folder / ('demo-desk.sqlite' if demo else 'desk.sqlite')}"
+
+
+def masked(url: str) -> str:
+    """The URL with its password hidden, for messages.
+
+    >>> masked("postgresql+psycopg://desk:hunter2@db/desk")
+    'postgresql+psycopg://desk:***@db/desk'
+    """
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an unreadable URL)"
+
+
+def connect(url: str) -> Engine:
+    """An engine for ``url``; SQLite in WAL mode with a busy timeout (several processes)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SupportKitError(
+            f"SUPPORT_KIT_STORE={masked(url)} is not a database URL; write it like "
+            "sqlite:////path/desk.sqlite or postgresql+psycopg://user:password@host/db.") from None
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(parsed, pool_pre_ping=not sqlite,
+                               connect_args={"timeout": SQLITE_BUSY_S} if sqlite else {})
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise SupportKitError(
+            f"The store {masked(url)} needs a database driver that is not installed "
+            f"({exc}). For PostgreSQL: pip install 'support_kit[postgres]'.") from None
+    if sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_S * 1000}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _alembic_config():
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(files("support_kit.store") / "migrations"))
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema version this kit knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (default: the newest), one process at a time."""
+    from alembic import command
+
+    with engine.connect() as connection:
+        if revision == "head" and current_revision(connection) == head_revision():
+            return
+    with _migration_lock(engine), engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})"))
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """A file lock beside an SQLite database (PostgreSQL takes an advisory lock instead)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{Path(database).expanduser()}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,10 @@
+"""Alembic environment: runs on the connection the store hands over (no ini file)."""
+
+from alembic import context
+
+from support_kit.store.schema import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,213 @@
+"""The desk's memory over SQLAlchemy Core: events, renewals (tokens sealed), report runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..config import Settings, load_settings
+from ..errors import SupportKitError
+from . import engine as engines
+from .events import EVENT_KINDS, Event, utc
+from .schema import events, renewals
+
+#: A claimed code not exchanged within this time is dead (Amazon's codes live 5 minutes).
+CLAIM_STALE_AFTER = dt.timedelta(minutes=10)
+
+
+def _naive(value: dt.datetime) -> dt.datetime:
+    return utc(value).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """A renewal confirmed (or being confirmed) at the desk; the token stays in the store."""
+
+    customer_id: str
+    seller_id: str | None
+    seller_new: bool
+    agent: str
+    claimed_at: dt.datetime
+    renewed_at: dt.datetime | None
+
+    @property
+    def done(self) -> bool:
+        return self.renewed_at is not None
+
+
+class Store:
+    """The desk's memory. Open it with :meth:`Store.open`; safe for threads and processes.
+
+    >>> store = Store.open("sqlite://")
+    >>> _ = store.record(Event("note", "C1", agent="anna", detail={"text": "hello"}))
+    >>> [e.kind for e in store.history("C1")], store
+    (['note'], Store('sqlite://'))
+    """
+
+    _opened: dict[str, Store] = {}
+    _opened_lock = threading.Lock()
+
+    def __init__(self, engine: Engine, url: str):
+        self.engine = engine
+        self.url = url
+
+    @classmethod
+    def open(cls, url: str | None = None, settings: Settings | None = None) -> Store:
+        """The store at ``url`` (default: the setting, else the user's SQLite file), migrated.
+
+        One engine per URL and process: opening again is free.
+        """
+        if url is None:
+            settings = settings or load_settings()
+            url = settings.store or engines.default_url(settings.demo)
+        with cls._opened_lock:
+            if url not in cls._opened:
+                engine = engines.connect(url)
+                try:
+                    engines.upgrade(engine)
+                except OperationalError as exc:
+                    engine.dispose()
+                    raise SupportKitError(
+                        f"The store {engines.masked(url)} cannot be opened "
+                        f"({str(exc.orig).strip()[:200]}). Check SUPPORT_KIT_STORE and that the "
+                        "database server is running.") from None
+                cls._opened[url] = cls(engine, url)
+            return cls._opened[url]
+
+    @classmethod
+    def close_all(cls) -> None:
+        """Dispose every engine this process opened (tests, servers shutting down)."""
+        with cls._opened_lock:
+            for store in cls._opened.values():
+                store.engine.dispose()
+            cls._opened.clear()
+
+    def __repr__(self) -> str:
+        return f"Store({engines.masked(self.url)!r})"
+
+    # --- events ---------------------------------------------------------------------------
+    def record(self, event: Event) -> Event:
+        """Keep one event (committed before this returns)."""
+        self.record_many([event])
+        return event
+
+    def record_many(self, batch: Iterable[Event]) -> int:
+        """Keep several events in one transaction; returns how many."""
+        rows = [{"at": _naive(e.at), "agent": e.agent, "kind": e.kind,
+                 "customer_id": e.customer_id, "seller_id": e.seller_id,
+                 "detail": e.detail_json()} for e in batch]
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(insert(events), rows)
+        return len(rows)
+
+    def history(self, customer_id: str, limit: int = 500) -> list[Event]:
+        """The customer's events, newest first."""
+        query = (select(events).where(events.c.customer_id == str(customer_id))
+                 .order_by(events.c.at.desc(), events.c.id.desc()).limit(limit))
+        with self.engine.connect() as connection:
+            return [_event(row) for row in connection.execute(query)]
+
+    def latest_events(self, kinds: Iterable[str], since: dt.datetime | None = None
+                      ) -> pd.DataFrame:
+        """The newest event of ``kinds`` per customer: ``customer_id``, ``at``, ``agent``,
+        ``kind``, ``detail`` (one query over an index; for the bulk report)."""
+        kinds = [k for k in kinds if k in EVENT_KINDS]
+        newest = (select(events.c.customer_id, func.max(events.c.id).label("id"))
+                  .where(events.c.kind.in_(kinds)).group_by(events.c.customer_id))
+        if since is not None:
+            newest = newest.where(events.c.at >= _naive(since))
+        newest = newest.subquery()
+        query = select(events.c.customer_id, events.c.at, events.c.agent, events.c.kind,
+                       events.c.detail).join(newest, events.c.id == newest.c.id)
+        with self.engine.connect() as connection:
+            frame = pd.DataFrame(connection.execute(query).all(),
+                                 columns=["customer_id", "at", "agent", "kind", "detail"])
+        frame["at"] = pd.to_datetime(frame["at"], utc=True)
+        return frame
+
+    # --- renewals -------------------------------------------------------------------------
+    def renewal(self, code_hash: str) -> Renewal | None:
+        """The renewal of a callback code (by its hash), if the desk has seen that code."""
+        query = select(renewals).where(renewals.c.code_hash == code_hash)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return _renewal(row) if row else None
+
+    def claim(self, code_hash: str, customer_id: str, seller_id: str | None, seller_new: bool,
+              agent: str, at: dt.datetime | None = None) -> Renewal | None:
+        """Reserve a code before it is exchanged. ``None`` when this caller holds it; else the
+        renewal (done, or in progress elsewhere) that holds it already."""
+        at = utc(at)
+        row = {"code_hash": code_hash, "customer_id": customer_id, "seller_id": seller_id,
+               "seller_new": seller_new, "agent": agent, "claimed_at": _naive(at)}
+        stale = _naive(at - CLAIM_STALE_AFTER)
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(delete(renewals).where(and_(
+                    renewals.c.code_hash == code_hash, renewals.c.renewed_at.is_(None),
+                    renewals.c.claimed_at < stale)))
+                connection.execute(insert(renewals), [row])
+        except IntegrityError:
+            return self.renewal(code_hash)
+        return None
+
+    def complete(self, code_hash: str, sealed_token: str, at: dt.datetime | None = None,
+                 event: Event | None = None) -> None:
+        """Keep the exchanged token (sealed) and, in the same transaction, its event."""
+        with self.engine.begin() as connection:
+            connection.execute(update(renewals).where(renewals.c.code_hash == code_hash)
+                               .values(token=sealed_token, renewed_at=_naive(utc(at))))
+            if event is not None:
+                connection.execute(insert(events), [{
+                    "at": _naive(event.at), "agent": event.agent, "kind": event.kind,
+                    "customer_id": event.customer_id, "seller_id": event.seller_id,
+                    "detail": event.detail_json()}])
+
+    def release(self, code_hash: str) -> None:
+        """Give a claimed code back after a failed exchange."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(renewals).where(and_(
+                renewals.c.code_hash == code_hash, renewals.c.renewed_at.is_(None))))
+
+    def latest_renewals(self, until: dt.datetime | None = None,
+                        customer_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """The newest finished renewal per customer up to ``until``: ``customer_id``,
+        ``seller_id``, ``seller_new``, ``agent``, ``renewed_at`` (UTC), ``token`` (sealed)."""
+        done = renewals.c.renewed_at.is_not(None)
+        if until is not None:
+            done = and_(done, renewals.c.renewed_at <= _naive(until))
+        newest = select(renewals.c.customer_id, func.max(renewals.c.id).label("id")).where(done)
+        if customer_ids is not None:
+            newest = newest.where(renewals.c.customer_id.in_([str(c) for c in customer_ids]))
+        newest = newest.group_by(renewals.c.customer_id).subquery()
+        query = select(renewals.c.customer_id, renewals.c.seller_id, renewals.c.seller_new,
+                       renewals.c.agent, renewals.c.renewed_at, renewals.c.token
+                       ).join(newest, renewals.c.id == newest.c.id)
+        with self.engine.connect() as connection:
+            frame = pd.DataFrame(connection.execute(query).all(),
+                                 columns=["customer_id", "seller_id", "seller_new", "agent",
+                                          "renewed_at", "token"])
+        frame["renewed_at"] = pd.to_datetime(frame["renewed_at"], utc=True)
+        return frame
+
+
+def _event(row) -> Event:
+    try:
+        detail = json.loads(row.detail)
+    except ValueError:
+        detail = {"text": row.detail}
+    return Event(row.kind, row.customer_id, row.seller_id, detail, row.agent, utc(row.at))
+
+
+def _renewal(row) -> Renewal:
+    return Renewal(row.customer_id, row.seller_id, bool(row.seller_new), row.agent,
+                   utc(row.claimed_at), utc(row.renewed_at) if row.renewed_at else None)
