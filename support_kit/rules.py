@@ -1,7 +1,8 @@
 """The FAQ's and Amazon's rules, once, vectorised over a frame of customers.
 
 One customer is a frame of one row; the bulk report and the desk call the same functions.
-Sources: ``shared/amazon/FACTS.md`` and the support FAQ.
+Sources, shipped in ``docs/``: ``amazon-facts.md`` (Amazon's SP-API docs, each fact with its
+address) and ``support-faq-de.txt`` (the support FAQ).
 """
 
 from __future__ import annotations
