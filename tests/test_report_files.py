@@ -1,6 +1,7 @@
 """The bulk report's files, opened again the way their readers open them."""
 
 import csv
+import datetime as dt
 import json
 import re
 import sqlite3
@@ -72,14 +73,42 @@ def test_workbook_sheets_counts_and_no_formulas(demo_report):
     assert book["Expired"].auto_filter.ref
 
 
-def test_long_sheets_stop_with_a_note(tmp_path, demo):
-    from support_kit.report.workbook import MAX_SHEET_ROWS
-
+def test_only_the_all_sheet_stops_early_with_a_note(tmp_path, demo):
     report = build_report(demo, AS_OF)
-    report.write_xlsx(tmp_path, max_rows=10)
-    sheet = load_workbook(tmp_path / "report.xlsx")["All"]
-    assert sheet.max_row == 12 and "customers.csv" in sheet.cell(row=12, column=1).value
-    assert MAX_SHEET_ROWS >= 1000
+    report.write_xlsx(tmp_path, all_rows=10)
+    book = load_workbook(tmp_path / "report.xlsx", read_only=True)
+    rows = {name: list(book[name].values) for name in book.sheetnames}
+    assert len(rows["All"]) == 12 and "customers.csv" in rows["All"][-1][0]
+    assert "190 more rows" in rows["All"][-1][0]
+    assert len(rows["Expired"]) - 1 == len(report.expired())  # action lists stay whole
+
+
+def test_more_than_10000_expiring_customers_are_all_in_the_expiring_sheet(tmp_path, capsys):
+    from support_kit.demo import generate
+
+    frame = generate(24_000, AS_OF, seed=14)
+    soon = frame.index % 2 == 0  # every second customer expires within 1-30 days
+    days_ago = 365 - (1 + frame.index[soon] % 30)
+    frame.loc[soon, "authorized_at"] = [(AS_OF - dt.timedelta(days=int(d))).isoformat()
+                                        for d in days_ago]
+    frame.loc[soon, "revoked_at"] = ""
+    source = tmp_path / "customers.csv"
+    frame.to_csv(source, index=False)
+    out = tmp_path / "out"
+    code, _, err = run_cli(capsys, "report", str(source), "--as-of", AS_OF.isoformat(),
+                           "--out", str(out))
+    assert code == 0, err
+    expiring = {r["customer_id"] for r in read_csv(out / "customers.csv")
+                if r["state"] == "expiring"}
+    assert len(expiring) > 10_000
+    book = load_workbook(out / "report.xlsx", read_only=True)
+    header, *rows = book["Expiring"].values
+    ids = [r[header.index("customer_id")] for r in rows]
+    days = [r[header.index("days_left")] for r in rows]
+    assert len(ids) == len(expiring) and set(ids) == expiring  # all, and no note row
+    assert days == sorted(days) and days[0] == 1 and days[-1] == 30  # soonest first
+    *_, last = book["All"].values
+    assert "customers.csv" in last[0]
 
 
 class _Page(HTMLParser):

@@ -20,7 +20,7 @@ from ..texts import text
 from ..views import render
 from .chart import render_png
 from .reminders import reminders, write_reminders
-from .workbook import MAX_SHEET_ROWS, write_workbook
+from .workbook import Sheet, write_workbook
 
 #: Expiry buckets of the summary, in order.
 BUCKETS = ("expired", "<=7", "<=14", "<=30", "later")
@@ -31,6 +31,11 @@ ACTION_COLUMNS = ("customer_id", "shop_name", "contact_email", "marketplace", "l
                   "state", "expires_on", "days_left", "stopped_since", "findings")
 CUSTOMER_CSV_COLUMNS = ("customer_id", "shop_name", "marketplace", "state", "expires_on",
                         "days_left", "findings")
+#: The workbook's "All" sheet stops here and says that customers.csv has every row; the
+#: action sheets hold every row up to Excel's own limit.
+ALL_SHEET_ROWS = 10_000
+#: Above this many customers the workbook is written by a forked process beside the rest.
+BACKGROUND_ROWS = 20_000
 
 
 def buckets(frame: pd.DataFrame) -> pd.Series:
@@ -63,6 +68,7 @@ class Report:
     timezone: str = DEFAULT_TIMEZONE
     _summary: dict | None = field(default=None, repr=False)
     _chart: bytes | None = field(default=None, repr=False)
+    _lists: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def rows_loaded(self) -> int:
@@ -119,21 +125,35 @@ class Report:
     def _columns(self, frame: pd.DataFrame) -> pd.DataFrame:
         return table_of(frame, ACTION_COLUMNS)
 
+    def _list(self, name: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """An action list, made once and shared by the workbook and the HTML page."""
+        if name not in self._lists:
+            self._lists[name] = make()
+        return self._lists[name]
+
     def expired(self) -> pd.DataFrame:
         """Customers whose integration has stopped (expired or revoked), longest first."""
-        f = self.frame[self.frame["state"].isin(rules.STOPPED_STATES)]
-        return self._columns(f.sort_values("stopped_since", kind="stable"))
+        def make() -> pd.DataFrame:
+            f = self.frame[self.frame["state"].isin(rules.STOPPED_STATES)]
+            return self._columns(f.sort_values("stopped_since", kind="stable"))
+        return self._list("expired", make)
 
     def expiring(self) -> pd.DataFrame:
         """Customers with 30 days or less, soonest first."""
-        f = self.frame[self.frame["state"] == "expiring"]
-        return self._columns(f.sort_values("days_left", kind="stable"))
+        def make() -> pd.DataFrame:
+            f = self.frame[self.frame["state"] == "expiring"]
+            return self._columns(f.sort_values("days_left", kind="stable"))
+        return self._list("expiring", make)
 
     def not_authorized(self) -> pd.DataFrame:
-        return self._columns(self.frame[self.frame["state"] == "not_authorized"])
+        return self._list("not_authorized", lambda: self._columns(
+            self.frame[self.frame["state"] == "not_authorized"]))
 
     def findings(self, lang: str = "en") -> pd.DataFrame:
         """One row per customer and finding, with severity and remedy."""
+        return self._list(f"findings_{lang}", lambda: self._findings(lang))
+
+    def _findings(self, lang: str) -> pd.DataFrame:
         parts = []
         for finding, rule in rules.FINDINGS.items():
             rows = self.frame[rules.has_finding(self.frame["findings"], (finding,))]
@@ -156,13 +176,19 @@ class Report:
         return reminders(self.frame, settings)
 
     # --- files --------------------------------------------------------------------------
-    def write_xlsx(self, out: Path, max_rows: int = MAX_SHEET_ROWS) -> Path:
+    def sheets(self, all_rows: int = ALL_SHEET_ROWS) -> list[Sheet]:
+        """The workbook's sheets, in order: the summary, every action list whole, then "All"
+        (its first ``all_rows`` customers)."""
         summary = pd.DataFrame(_flatten(self.summary()), columns=["group", "key", "count"])
-        sheets = {"Expired": self.expired(), "Expiring": self.expiring(),
-                  "Not authorized": self.not_authorized(), "Findings": self.findings(),
-                  "All": self._columns(self.frame.head(max_rows))}
-        return write_workbook(Path(out) / "report.xlsx", sheets, summary, max_rows,
-                              totals={"All": len(self.frame)})
+        return [Sheet("Summary", summary),
+                Sheet("Expired", self.expired()),
+                Sheet("Expiring", self.expiring()),
+                Sheet("Not authorized", self.not_authorized()),
+                Sheet("Findings", self.findings()),
+                Sheet("All", self._columns(self.frame.head(all_rows)), total=len(self.frame))]
+
+    def write_xlsx(self, out: Path, all_rows: int = ALL_SHEET_ROWS) -> Path:
+        return write_workbook(Path(out) / "report.xlsx", self.sheets(all_rows))
 
     def chart_png(self) -> bytes:
         if self._chart is None:
@@ -206,13 +232,16 @@ class Report:
                   progress: Callable[[str], None] = lambda _label: None) -> list[Path]:
         """Write every report file into ``out``; ``progress`` hears of each one.
 
-        On large lists the workbook (openpyxl, the slowest writer) is written by a forked
-        process while this one writes the rest, using both cores.
+        On large lists the workbook (the slowest file) is written by a forked process while
+        this one writes the rest, using both cores.
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        self.summary()  # computed once, shared by the forked writer
-        workbook = _in_background(self.write_xlsx, out) if len(self.frame) > 20_000 else None
+        workbook = None
+        if len(self.frame) > BACKGROUND_ROWS:
+            sheets = self.sheets()  # made once, shared with the forked writer and the HTML
+            workbook = _in_background(lambda folder: write_workbook(folder / "report.xlsx",
+                                                                    sheets), out)
         paths = []
         writers = [self.write_summary, self.write_customers_csv, self.write_rejects_csv,
                    self.write_chart, self.write_html,
