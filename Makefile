@@ -1,7 +1,7 @@
 # Two commands do all set-up on a fresh machine with python3:
 #   make lab   - JupyterLab on notebooks/ with the bundled demo data (PORT=8888)
 #   make test  - every test (lint, unit, widgets, notebooks, browser)
-#   make app   - the notebooks as an app (Voila: no code, no tracebacks; APP_PORT=8866)
+#   make app   - the notebooks as an app on 127.0.0.1 for one machine (Voila; APP_PORT=8866)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -28,9 +28,10 @@ lab: $(VENV)/.installed
 	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 	  --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# deploy/voila.json: 127.0.0.1 only, no tracebacks, no file served, preheated kernels, and
+# kernels of closed pages culled within two minutes (the browser tests use the same file)
 app: $(VENV)/.installed-dev
-	cd notebooks && ../$(BIN)/voila --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 \
-	  --show_tracebacks=False "--VoilaConfiguration.file_allowlist=['.*\.(xlsx|html|csv|png|json)']" .
+	cd notebooks && ../$(BIN)/voila --port=$(APP_PORT) --Voila.config_file_paths=$(CURDIR)/deploy .
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check support_kit tests benchmarks

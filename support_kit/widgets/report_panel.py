@@ -11,8 +11,10 @@ import pandas as pd
 
 from .. import rules
 from ..desk import Desk
+from ..folders import reports_dir
 from ..report import Report, build_report
 from ..report.build import BUCKETS, table_of
+from .download import download_link
 from .panel import Panel, demo_banner
 
 ALL = "(all)"
@@ -25,18 +27,21 @@ TABLE_COLUMNS = ("customer_id", "shop_name", "contact_email", "marketplace", "st
 class ReportPanel(Panel):
     """As-of date, filters, a sortable table, the chart, and buttons that write the files.
 
+    Files go to ``out_dir``, by default the user's data folder (:func:`reports_dir`), never
+    the folder the app serves; each export is offered to this page as a download.
+
     >>> panel = ReportPanel(Desk.open(as_of="2026-12-01"), out_dir="/tmp/sk-report-doctest")
     >>> panel.state.value = ("expiring",)
     >>> len(panel.value), set(panel.value["state"])
     (14, {'expiring'})
     """
 
-    def __init__(self, desk: Desk | None = None, out_dir: str | Path = "report",
+    def __init__(self, desk: Desk | None = None, out_dir: str | Path | None = None,
                  lang: str = "en"):
         self.lang = lang
         super().__init__()
         self.desk = desk or Desk.open()
-        self.out_dir = Path(out_dir)
+        self.out_dir = Path(out_dir) if out_dir else None
         self.report: Report | None = None
         self.as_of = widgets.DatePicker(description="As of", value=self.desk.today)
         self.state = widgets.SelectMultiple(options=list(rules.STATES), rows=6,
@@ -63,6 +68,7 @@ class ReportPanel(Panel):
         self.progress = widgets.IntProgress(min=0, max=3, layout=widgets.Layout(
             width="300px", visibility="hidden"))
         self._filtered = pd.DataFrame()
+        self._offered: dict[str, str] = {}
 
         for control in (self.state, self.bucket, self.marketplace, self.plan, self.account,
                         self.sort_by, self.descending):
@@ -82,6 +88,12 @@ class ReportPanel(Panel):
         self.guarded(self.rebuild)()
 
     @property
+    def folder(self) -> Path:
+        """Where the files of the report on screen go."""
+        return self.out_dir or reports_dir(self.report.as_of if self.report else
+                                           self.desk.today)
+
+    @property
     def value(self) -> pd.DataFrame:
         """The customers the filters select, in the chosen order."""
         return self._filtered
@@ -95,6 +107,8 @@ class ReportPanel(Panel):
         day = self.as_of.value or self.desk.today
         self._step(0, f"evaluating {self.desk.customers.rows_loaded:,} customers …")
         self.report = build_report(self.desk.customers, day, self.desk.settings.timezone)
+        self._offered.clear()  # files of another day are not this report's
+        self.files_view.value = ""
         self._step(1, "counting …")
         markets = sorted(self.report.frame["country_code"].dropna().unique())
         self.marketplace.options = [ALL, *markets, "unknown"]
@@ -128,28 +142,18 @@ class ReportPanel(Panel):
 
     def export(self, kind: str) -> Path:
         """Write one file of the report into ``out_dir`` and offer it for download."""
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir = self.folder
+        out_dir.mkdir(parents=True, exist_ok=True)
         self.say(f"writing {kind} …", "busy")
         writers = {"xlsx": self.report.write_xlsx, "html": self.report.write_html,
                    "csv": self.report.write_customers_csv,
                    "reminders": lambda out: self.report.write_reminders(
                        out, self.desk.settings)}
-        path = writers[kind](self.out_dir)
-        links = self.files_view.value
-        link = (f'<a class="sk-file" data-kind="{kind}" href="{html.escape(_href(path))}" '
-                f'download="{html.escape(path.name)}">{html.escape(path.name)}</a> ')
-        if link not in links:
-            self.files_view.value = links + link
+        path = writers[kind](out_dir)
+        self._offered[kind] = download_link(path, kind)
+        self.files_view.value = "".join(self._offered.values())
         self.say(f"wrote {path}")
         return path
-
-
-def _href(path: Path) -> str:
-    """A link the Jupyter server (and Voila) serves, relative to the notebook."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.resolve().as_uri()
 
 
 def _table(frame: pd.DataFrame, total: int) -> str:

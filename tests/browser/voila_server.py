@@ -1,4 +1,7 @@
-"""Start Voila on a copy of the notebooks, on 127.0.0.1, in demo mode."""
+"""Start Voila as `make app` does (deploy/voila.json) on a copy of the notebooks, in demo mode.
+
+The kernels' data folder (reports, training answers) is a temporary one beside the copy.
+"""
 
 import os
 import shutil
@@ -8,7 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+CONFIG = ROOT / "deploy"
 
 
 def free_port() -> int:
@@ -18,25 +23,34 @@ def free_port() -> int:
 
 
 class Voila:
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
-        shutil.copytree(NOTEBOOKS, workdir, dirs_exist_ok=True)
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None):
+        self.workdir = workdir / "notebooks"
+        self.data = workdir / "data"
+        shutil.copytree(NOTEBOOKS, self.workdir, dirs_exist_ok=True)
         self.port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORT_KIT_")}
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORT_KIT_")}
         voila = Path(sys.executable).with_name("voila")
+        self.log = workdir / "voila.log"  # a file, not a pipe: a full pipe would stall Voila
         self.process = subprocess.Popen(
-            [str(voila), "--no-browser", f"--port={self.port}", "--Voila.ip=127.0.0.1",
-             "--show_tracebacks=False", "--VoilaConfiguration.file_allowlist=['.*']", "."],
-            cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [str(voila), f"--port={self.port}", f"--Voila.config_file_paths={CONFIG}", "."],
+            cwd=self.workdir, env=clean | {"XDG_DATA_HOME": str(self.data)} | (env or {}),
+            stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", self.port)) == 0:
                     return
             if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode()[-2000:])
+                raise RuntimeError(self.log.read_text(errors="replace")[-2000:])
             time.sleep(0.3)
         raise RuntimeError("Voila did not start within 60 s")
+
+    def kernels(self) -> list:
+        """The kernel processes this Voila runs (open pages and the preheated pool)."""
+        import psutil
+
+        return [p for p in psutil.Process(self.process.pid).children(recursive=True)
+                if "ipykernel" in " ".join(p.cmdline())]
 
     def url(self, notebook: str) -> str:
         return f"http://127.0.0.1:{self.port}/voila/render/{notebook}"
