@@ -92,11 +92,34 @@ def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
 
     link = renewal_link(_customers(args, settings), args.customer_id, settings,
                         redirect_uri=args.redirect_uri, draft=args.draft, lang=args.lang,
-                        valid_days=args.valid_days)
+                        valid_days=args.valid_days, message_lang=args.lang or "en")
     if args.json:
         _print_json(link.to_dict())
     else:
         print(link.instructions)
+    return 0
+
+
+def cmd_reply(args: argparse.Namespace, settings: Settings) -> int:
+    from .replies import reply_for
+
+    draft = reply_for(_customers(args, settings), args.customer_id, settings, args.as_of,
+                      args.lang)
+    if args.json:
+        _print_json(draft.to_dict())
+    else:
+        print(draft)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
+    from .consent_errors import explain
+
+    explained = explain(args.code, args.lang)
+    if args.json:
+        _print_json(explained.to_dict())
+    else:
+        print(explained)
     return 0
 
 
@@ -200,6 +223,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "diagnose": cmd_diagnose,
     "report": cmd_report,
     "link": cmd_link,
+    "reply": cmd_reply,
+    "explain": cmd_explain,
     "verify-callback": cmd_verify_callback,
     "live-check": cmd_live_check,
     "sandbox": cmd_sandbox,
@@ -247,6 +272,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=LANGUAGES, help="default: the customer's language")
     p.add_argument("--valid-days", type=int, default=7, metavar="N",
                    help="how long the link works (default 7 days: links go out by e-mail)")
+    p.add_argument("--json", action="store_true")
+
+    p = add("reply", "The reply draft for one customer (as the desk panel shows it).")
+    p.add_argument("customer_id")
+    input_option(p)
+    as_of_option(p)
+    p.add_argument("--lang", choices=LANGUAGES, help="default: the customer's language")
+    p.add_argument("--json", action="store_true",
+                   help="print situation, subject, body and link (or null) as JSON")
+
+    p = add("explain", "Explain an error code from Amazon's consent page: cause and remedy.")
+    p.add_argument("code", help="e.g. MD1000, SPDC8143 or 'Invalid Access' (any case)")
+    p.add_argument("--lang", choices=LANGUAGES, default="de", help="language of the texts")
     p.add_argument("--json", action="store_true")
 
     p = add("verify-callback", "Check a callback URL from Amazon belongs to our link and seller.")

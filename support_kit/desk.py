@@ -113,8 +113,10 @@ class Desk:
             token = self.customers.refresh_tokens.get(customer_id)
             return check_one(client, self.evaluated(customer_id), token)
 
-    def link(self, customer_id: str, lang: str | None = None) -> RenewalLink:
-        return renewal_link(self.customers, customer_id, self.amazon(), lang=lang)
+    def link(self, customer_id: str, lang: str | None = None,
+             message_lang: str | None = None) -> RenewalLink:
+        return renewal_link(self.customers, customer_id, self.amazon(), lang=lang,
+                            message_lang=message_lang)
 
     def reply(self, customer_id: str, link: RenewalLink | None) -> ReplyDraft:
         return reply_draft(self.evaluated(customer_id), link)

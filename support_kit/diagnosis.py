@@ -43,6 +43,8 @@ class Diagnosis:
     >>> d = diagnose(load(demo_path()), "C100005", as_of=dt.date(2026, 12, 1), lang="en")
     >>> d.state, d.days_left, [c.id for c in d.consequences][:1]
     ('expired', -40, ['price_sync_stopped'])
+    >>> d.situation, d.link_allowed, d.gap_from.isoformat(), d.gap_to.isoformat()
+    ('expired', True, '2026-10-22', '2026-12-01')
     """
 
     customer_id: str
@@ -67,6 +69,14 @@ class Diagnosis:
     as_of: dt.date
     lang: str
     has_refresh_token: bool
+    situation: str = "working"
+    situation_label: str = ""
+    situation_badge: str = "ok"
+    next_step: str = ""
+    link_allowed: bool = True
+    gap_from: dt.date | None = None
+    gap_to: dt.date | None = None
+    gap_text: str = ""
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (dates as ISO, consequences and findings as id lists)."""
@@ -88,9 +98,13 @@ class Diagnosis:
         lines = [
             f"{self.shop_name or self.customer_id} ({text(lang, 'ui.customer')} "
             f"{self.customer_id}, {self.seller_id or '-'}, {self.marketplace or '-'})",
+            f"{text(lang, 'ui.situation')}: {self.situation_label} [{self.situation}]",
             f"{text(lang, 'ui.state')}: {self.state_label} [{self.state}]",
             self.explanation,
+            f"{text(lang, 'ui.next_step')}: {self.next_step}",
         ]
+        if self.gap_text:
+            lines.append(self.gap_text)
         if self.expires_on:
             lines.append(f"{text(lang, 'ui.expires_on')}: {format_date(self.expires_on, lang)}"
                          f" ({text(lang, 'ui.days_left')}: {self.days_left})")
@@ -125,7 +139,7 @@ def from_row(row: pd.Series, as_of: dt.date, lang: str = "de") -> Diagnosis:
     lang = language(lang)
     state = str(row["state"])
     dates = {k: _date(row[k]) for k in ("authorized_on", "expires_on", "reminders_from",
-                                        "stopped_since")}
+                                        "stopped_since", "gap_from", "gap_to")}
     days_left = None if pd.isna(row["days_left"]) else int(row["days_left"])
     shown = {k: format_date(v, lang) for k, v in dates.items()}
     explanation = text(lang, f"state.{state}.explanation", days_left=days_left, **shown)
@@ -135,6 +149,7 @@ def from_row(row: pd.Series, as_of: dt.date, lang: str = "de") -> Diagnosis:
         for c in rules.consequences(state)
     )
     findings = tuple(_finding(f, row, lang) for f in rules.finding_ids(row["findings"]))
+    situation = rules.SITUATIONS[str(row["situation"])]
     return Diagnosis(
         customer_id=str(row["customer_id"]),
         shop_name=str(row.get("shop_name", "")),
@@ -155,8 +170,27 @@ def from_row(row: pd.Series, as_of: dt.date, lang: str = "de") -> Diagnosis:
         as_of=as_of,
         lang=lang,
         has_refresh_token=bool(row.get("has_refresh_token", False)),
+        situation=situation.id,
+        situation_label=text(lang, f"situation.{situation.id}.label"),
+        situation_badge=situation.badge,
+        next_step=text(lang, f"situation.{situation.id}.next_step",
+                       customer_id=row["customer_id"], **shown),
+        link_allowed=situation.link_allowed,
+        gap_text=gap_text(dates["gap_from"], dates["gap_to"], lang),
         **dates,
     )
+
+
+def gap_text(gap_from: dt.date | None, gap_to: dt.date | None, lang: str) -> str:
+    """The agent's line about the order gap (empty when there is none).
+
+    >>> gap_text(dt.date(2026, 10, 22), dt.date(2026, 12, 1), "en")[:44]
+    'Gap in the order import: 22 October 2026 to '
+    """
+    if gap_from is None or gap_to is None:
+        return ""
+    return text(lang, "gap.diagnosis", gap_from=format_date(gap_from, lang),
+                gap_to=format_date(gap_to, lang), days=(gap_to - gap_from).days)
 
 
 def _finding(finding_id: str, row: pd.Series, lang: str) -> Finding:

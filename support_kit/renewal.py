@@ -115,21 +115,22 @@ def _customer(customers: CustomerList, customer_id: str, as_of: dt.date,
 
 def renewal_link(customers: CustomerList, customer_id: str, settings: Settings,
                  redirect_uri: str | None = None, draft: bool = False, lang: str | None = None,
-                 valid_days: int = DEFAULT_VALID_DAYS, now: dt.datetime | None = None
-                 ) -> RenewalLink:
+                 valid_days: int = DEFAULT_VALID_DAYS, now: dt.datetime | None = None,
+                 message_lang: str | None = None) -> RenewalLink:
     """The Seller Central consent link for a customer, with instructions in their language.
 
-    Raises :class:`NoLink` for an unknown marketplace or a Vendor Central / Amazon Payments
-    account, and a clear error when the app id or state secret is not set.
+    Raises :class:`NoLink` (in ``message_lang``, the agent's language; default ``lang``) when
+    the customer's situation allows no link - an unknown marketplace, an Amazon Payments or
+    Vendor Central account, the Individual plan - and a clear error when the app id or state
+    secret is not set.
     """
     now = now or dt.datetime.now(dt.UTC)
     row = _customer(customers, customer_id, now.date(), settings.timezone)
     lang = language(lang or row["language"])
-    findings = rules.finding_ids(row["findings"])
-    for blocking in rules.LINK_BLOCKERS:
-        if blocking in findings:
-            raise NoLink(f"No renewal link for customer {customer_id}: "
-                         + text("en", f"finding.{blocking}.remedy", value=""))
+    situation = str(row["situation"])
+    if not rules.SITUATIONS[situation].link_allowed:
+        raise NoLink(text(message_lang or lang, f"situation.{situation}.no_link",
+                          customer_id=row["customer_id"]))
     settings.require("app_id", "state_secret")
     market = marketplaces.lookup(row["country_code"])
     expires_at = now + dt.timedelta(days=valid_days)

@@ -1,11 +1,13 @@
 """Messages to sellers: the reply draft for one customer and the templates of the mail merge.
 
-One template per (language, state, with or without link), rendered once with markers and
-filled column-wise: the same code writes one reply or a million reminders.
+One template per (language, situation, stopped or not, with or without link), rendered once
+with markers and filled column-wise: the same code writes one reply or a million reminders.
+The situation (:data:`support_kit.rules.SITUATIONS`) decides what the reply leads with.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -13,13 +15,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import rules
 from .columns import as_text
-from .renewal import RenewalLink, instructions
-from .texts import format_date, format_dates, text
+from .config import Settings
+from .customers import CustomerList
+from .renewal import RenewalLink, instructions, renewal_link
+from .texts import format_date, format_dates, language, text
 
 MARK = "\x00"
-FIELDS = ("expires_on", "stopped_since", "shop_name", "valid_until", "link")
-_CONSEQUENCES = {"expiring": "reply.consequences_future", "valid": "reply.consequences_future",
+FIELDS = ("expires_on", "stopped_since", "reminders_from", "gap_from", "gap_to", "shop_name",
+          "valid_until", "link")
+_CONSEQUENCES = {"expiring": "reply.consequences_future",
                  "expired": "reply.consequences_now", "revoked": "reply.consequences_now"}
 
 
@@ -27,24 +33,37 @@ def _marker(name: str) -> str:
     return f"{MARK}{name}{MARK}"
 
 
-def body_template(lang: str, state: str, with_link: bool) -> str:
-    """The reply body for a state, with ``\\x00field\\x00`` markers for the customer's values.
+def body_template(lang: str, situation: str, with_link: bool, stopped: bool = False) -> str:
+    """The reply body for a situation, with ``\\x00field\\x00`` markers for the customer's
+    values. It leads with the real problem; ``stopped`` adds the order gap.
 
     >>> "\\x00expires_on\\x00" in body_template("en", "expiring", with_link=False)
     True
+    >>> body = body_template("en", "individual_plan", with_link=False)
+    >>> "Professional plan" in body.split("\\n")[2], "renew" in body
+    (True, False)
     """
+    rule = rules.SITUATIONS[situation]
     markers = {f: _marker(f) for f in FIELDS}
-    lead = text(lang, f"reply.lead.{state}", **markers)
-    if state in _CONSEQUENCES:
-        lead += " " + text(lang, _CONSEQUENCES[state])
-    link = markers["link"] if with_link else None
-    return "\n".join([text(lang, "reply.greeting_shop", shop_name=markers["shop_name"]), "",
-                      lead, "", instructions(lang, link, markers["valid_until"]), "",
-                      text(lang, "reply.closing")])
+    lead = text(lang, f"situation.{situation}.reply_lead", **markers)
+    if situation in _CONSEQUENCES:
+        lead += " " + text(lang, _CONSEQUENCES[situation])
+    parts = [text(lang, "reply.greeting_shop", shop_name=markers["shop_name"]), "", lead]
+    if not rule.link_allowed:
+        parts += ["", text(lang, f"situation.{situation}.reply_todo")]
+    if stopped or situation in rules.STOPPED_STATES:
+        parts += ["", text(lang, "gap.reply", **markers)]
+    if rule.link_allowed and (rule.steps or with_link):
+        link = markers["link"] if with_link else None
+        parts += ["", instructions(lang, link, markers["valid_until"])]
+    elif not rule.link_allowed:
+        parts += ["", text(lang, "gap.link_after"), text(lang, "renewal.questions")]
+    return "\n".join([*parts, "", text(lang, "reply.closing")])
 
 
-def subject_template(lang: str, state: str) -> str:
-    return text(lang, f"reply.subject.{state}", expires_on=_marker("expires_on"))
+def subject_template(lang: str, situation: str) -> str:
+    """The reply's subject for a situation, with markers."""
+    return text(lang, f"situation.{situation}.subject", expires_on=_marker("expires_on"))
 
 
 def fill(template: str, columns: dict[str, pd.Series], index: pd.Index) -> pd.Series:
@@ -69,6 +88,9 @@ def columns_for(rows: pd.DataFrame, lang: str, links: pd.Series, valid_until: st
     """The values the markers stand for, for evaluated ``rows`` in ``lang``."""
     return {"expires_on": format_dates(rows["expires_on"], lang),
             "stopped_since": format_dates(rows["stopped_since"], lang),
+            "reminders_from": format_dates(rows["reminders_from"], lang),
+            "gap_from": format_dates(rows["gap_from"], lang),
+            "gap_to": format_dates(rows["gap_to"], lang),
             "shop_name": rows["shop_name"],
             "valid_until": pd.Series(valid_until, index=rows.index),
             "link": links}
@@ -82,22 +104,62 @@ class ReplyDraft:
     subject: str
     body: str
     lang: str
+    situation: str = ""
+    link: str | None = None
 
     @property
     def mailto(self) -> str:
         return (f"mailto:{quote(self.to, safe='@')}?subject={quote(self.subject)}"
                 f"&body={quote(self.body)}")
 
+    def to_dict(self) -> dict:
+        """The JSON of ``support-kit reply``: situation, subject, body, link (or null)."""
+        return {"situation": self.situation, "to": self.to, "lang": self.lang,
+                "subject": self.subject, "body": self.body, "link": self.link}
+
+    def __str__(self) -> str:
+        return f"To: {self.to}\nSubject: {self.subject}\n\n{self.body}"
+
 
 def reply_draft(row: pd.Series, link: RenewalLink | None = None, lang: str | None = None
                 ) -> ReplyDraft:
-    """The reply for one evaluated customer row, in their language, with the link if any."""
+    """The reply for one evaluated customer row, in their language, with the link if any.
+
+    A situation that allows no link never carries one.
+    """
     lang = lang or str(row["language"])
+    situation = str(row["situation"])
+    link = link if rules.SITUATIONS[situation].link_allowed else None
     frame = row.to_frame().T
     links = pd.Series(link.url if link else "", index=frame.index)
     valid_until = format_date(link.state_expires_at.date(), lang) if link else ""
     columns = columns_for(frame, lang, links, valid_until)
-    state = str(row["state"])
-    subject = fill(subject_template(lang, state), columns, frame.index).iloc[0]
-    body = fill(body_template(lang, state, link is not None), columns, frame.index).iloc[0]
-    return ReplyDraft(str(row.get("contact_email", "")), subject, body, lang)
+    stopped = str(row["state"]) in rules.STOPPED_STATES
+    subject = fill(subject_template(lang, situation), columns, frame.index).iloc[0]
+    body = fill(body_template(lang, situation, link is not None, stopped), columns,
+                frame.index).iloc[0]
+    return ReplyDraft(str(row.get("contact_email", "")), subject, body, lang, situation,
+                      link.url if link else None)
+
+
+
+def reply_for(customers: CustomerList, customer_id: str, settings: Settings,
+              as_of: dt.date | None = None, lang: str | None = None) -> ReplyDraft:
+    """The reply draft for one customer as the desk panel shows it, with a fresh renewal link
+    when the situation allows one and links are set up (``SUPPORT_KIT_APP_ID`` and
+    ``SUPPORT_KIT_STATE_SECRET``, or demo mode); otherwise the link is ``None``.
+
+    >>> from support_kit.customers import load, demo_path
+    >>> from support_kit.config import load_settings
+    >>> draft = reply_for(load(demo_path()), "C100012", load_settings({}), dt.date(2026, 12, 1))
+    >>> draft.situation, draft.link, draft.body.splitlines()[2][:48]
+    ('wrong_account_payments', None, 'Ihr Konto ist bei uns mit Zugangsdaten von Amazo')
+    """
+    as_of = as_of or rules.today(settings.timezone)
+    row = rules.evaluate(customers.find(customer_id), as_of, settings.timezone).iloc[0]
+    lang = language(lang or row["language"])
+    link = None
+    if rules.SITUATIONS[str(row["situation"])].link_allowed and settings.app_id \
+            and settings.state_secret:
+        link = renewal_link(customers, customer_id, settings, lang=lang)
+    return reply_draft(row, link, lang)

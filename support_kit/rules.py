@@ -58,10 +58,44 @@ FINDINGS: dict[str, FindingRule] = {
 FILE_FINDINGS = tuple(FINDINGS)
 #: Accounts that cannot authorize a seller integration at all (FAQ; FACTS.md).
 WRONG_ACCOUNTS = ("amazon_payments", "vendor_central")
-#: Findings that make a consent link impossible: no Seller Central host, or the wrong account.
-LINK_BLOCKERS = ("unknown_marketplace", "account_not_seller_central")
+#: Findings that make a consent link impossible: no Seller Central host, the wrong account,
+#: or the Individual plan (Amazon: "Individual accounts are not eligible").
+LINK_BLOCKERS = ("unknown_marketplace", "account_not_seller_central", "plan_not_professional")
 #: States whose token still works (the others have stopped or never started).
 WORKING_STATES = ("valid", "expiring")
+
+
+
+@dataclass(frozen=True)
+class Situation:
+    """One case the desk meets, decided once: its badge, whether a consent link may be made,
+    and whether the reply carries the renewal steps. Its texts (badge label, the agent's next
+    step, the reply's subject and lead, DE and EN) are ``situation.<id>.*`` in texts.toml."""
+
+    id: str
+    badge: str  # ok | warn | stopped | idle | blocked | data: the badge's colour
+    link_allowed: bool
+    steps: bool  # the reply explains the renewal steps
+
+
+#: Every situation, most urgent first: a customer is in the first one that applies. A wrong
+#: account or plan comes before the token's state: no renewal helps until it is fixed.
+SITUATIONS: dict[str, Situation] = {
+    s.id: s
+    for s in (
+        Situation("wrong_account_payments", "blocked", False, False),
+        Situation("wrong_account_vendor", "blocked", False, False),
+        Situation("individual_plan", "blocked", False, False),
+        Situation("unknown_marketplace", "blocked", False, False),
+        Situation("bad_data", "data", True, True),
+        Situation("expired", "stopped", True, True),
+        Situation("revoked", "stopped", True, True),
+        Situation("expiring", "warn", True, True),
+        Situation("not_authorized", "idle", True, True),
+        Situation("seller_id_missing", "data", True, False),
+        Situation("working", "ok", True, True),
+    )
+}
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _TIME = r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
@@ -120,8 +154,9 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
     """Every customer's token state, dates, consequences and findings as of ``as_of``.
 
     Adds ``country_code``, ``region``, ``authorized_on``, ``revoked_on``, ``expires_on``,
-    ``reminders_from``, ``days_left``, ``state``, ``stopped_since`` and ``findings``
-    (finding ids joined by ``;``) to a copy of ``customers``.
+    ``reminders_from``, ``days_left``, ``state``, ``stopped_since``, ``findings`` (finding
+    ids joined by ``;``), ``situation`` (see :data:`SITUATIONS`) and the order gap
+    ``gap_from``/``gap_to`` (see :func:`order_gap`) to a copy of ``customers``.
 
     >>> frame = pd.DataFrame({"customer_id": ["1"], "authorized_at": ["2024-05-03"],
     ...     "marketplace": ["DE"], "selling_plan": ["professional"], "seller_id": ["A1"],
@@ -184,7 +219,61 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
     frame["selling_plan"] = plan.where(plan.isin(PLANS), "")
     frame["account_type"] = account.where(account.isin(ACCOUNT_TYPES), "")
     frame["findings"] = join_findings(masks)
+    frame["situation"] = situations(frame["state"], frame["account_type"], masks)
+    frame["gap_from"], frame["gap_to"] = order_gap(frame, day)
     return frame
+
+
+def situations(state: pd.Series, account_type: pd.Series, masks: dict[str, pd.Series]
+               ) -> pd.Series:
+    """The situation of each customer: the first of :data:`SITUATIONS` that applies.
+
+    >>> s = situations(pd.Series(["valid", "expired"]), pd.Series(["amazon_payments", ""]),
+    ...                {"plan_not_professional": pd.Series([False, True]),
+    ...                 "unknown_marketplace": pd.Series([False, False]),
+    ...                 "seller_id_missing": pd.Series([False, False])})
+    >>> s.tolist()
+    ['wrong_account_payments', 'individual_plan']
+    """
+    state = state.astype(str).to_numpy()
+    conditions = {
+        "wrong_account_payments": account_type.to_numpy() == "amazon_payments",
+        "wrong_account_vendor": account_type.to_numpy() == "vendor_central",
+        "individual_plan": masks["plan_not_professional"],
+        "unknown_marketplace": masks["unknown_marketplace"],
+        "bad_data": state == "unknown",
+        "expired": state == "expired",
+        "revoked": state == "revoked",
+        "expiring": state == "expiring",
+        "not_authorized": state == "not_authorized",
+        "seller_id_missing": masks["seller_id_missing"],
+    }
+    chosen = np.select([np.asarray(c, dtype=bool) for c in conditions.values()],
+                       list(conditions), default="working")
+    return pd.Series(pd.Categorical(chosen, categories=list(SITUATIONS)), index=account_type.index)
+
+
+def order_gap(evaluated: pd.DataFrame, until: pd.Timestamp | pd.Series
+              ) -> tuple[pd.Series, pd.Series]:
+    """The days the integration imported no orders: from the day the token stopped (expiry
+    or revocation) to ``until`` - today, or the renewal day once renewed. Orders from this
+    period must be imported again after renewing (FACTS.md, "After a renewal").
+
+    ``evaluated`` holds the authorization the gap belongs to (for a renewed customer: the
+    one before the renewal); rows that had not stopped by ``until`` have no gap.
+
+    >>> f = evaluate(pd.DataFrame({"customer_id": ["1"], "authorized_at": ["2024-05-03"]}),
+    ...              dt.date(2025, 6, 1))
+    >>> [d.date().isoformat() for d in order_gap(f, pd.Timestamp("2025-05-20"))[0]]
+    ['2025-05-03']
+    """
+    stop = evaluated["expires_on"].where(
+        evaluated["revoked_on"].isna() | (evaluated["expires_on"] <= evaluated["revoked_on"]),
+        evaluated["revoked_on"])
+    stopped = stop.notna() & (stop <= until)
+    gap_to = pd.Series(until, index=evaluated.index) if not isinstance(until, pd.Series) \
+        else until
+    return stop.where(stopped), gap_to.where(stopped).astype("datetime64[s]")
 
 
 def past_expiry(days_left):

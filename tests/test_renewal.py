@@ -55,16 +55,17 @@ def test_instructions_in_the_customers_language(demo, settings):
 
 
 @pytest.mark.parametrize(("fields", "reason"), [
-    ({"marketplace": "XX"}, "marketplace is missing or unknown"),
+    ({"marketplace": "XX"}, "marketplace is unknown"),
     ({"account_type": "vendor_central"}, "Vendor Central"),
     ({"account_type": "amazon_payments"}, "Amazon Payments"),
+    ({"selling_plan": "individual"}, "Professional plan"),
 ])
 def test_no_link_with_a_reason(tmp_path, settings, fields, reason):
     from support_kit.customers import load
 
     customers = load(write_csv(tmp_path / "c.csv", [customer("1", **fields)]))
     with pytest.raises(NoLink, match=reason):
-        renewal_link(customers, "1", settings, now=NOW)
+        renewal_link(customers, "1", settings, now=NOW, message_lang="en")
 
 
 def test_missing_app_id_is_named(demo):

@@ -39,7 +39,8 @@ def renewal_links(frame: pd.DataFrame, settings: Settings | None,
     hosts = marketplaces.table()["seller_central_host"]
     base = (pd.Series(settings.seller_central_url, index=frame.index)
             if settings.seller_central_url else "https://" + frame["country_code"].map(hosts))
-    usable = ~rules.has_finding(frame["findings"], rules.LINK_BLOCKERS)
+    allowed = [s for s, rule in rules.SITUATIONS.items() if rule.link_allowed]
+    usable = frame["situation"].isin(allowed)
     for index, customer_id, seller_id in zip(frame.index[usable],
                                              frame.loc[usable, "customer_id"],
                                              frame.loc[usable, "seller_id"], strict=True):
@@ -51,7 +52,8 @@ def renewal_links(frame: pd.DataFrame, settings: Settings | None,
 
 def reminder_groups(frame: pd.DataFrame, settings: Settings | None = None,
                     now: dt.datetime | None = None) -> Iterator[pd.DataFrame]:
-    """The mail-merge rows in groups of one language and state (the order to send them).
+    """The mail-merge rows in groups of one language, situation and state (the order to send
+    them).
 
     Each group's texts are filled in one vectorised pass; groups are yielded one at a time
     so a million customers never hold every body in memory at once.
@@ -59,15 +61,18 @@ def reminder_groups(frame: pd.DataFrame, settings: Settings | None = None,
     rows = frame[frame["state"].isin(REMINDER_STATES)]
     links = renewal_links(rows, settings, now)
     valid_until = (now or dt.datetime.now(dt.UTC)).date() + dt.timedelta(days=7)
-    keys = [rows["language"], rows["state"].astype(str), (links != "").rename("with_link")]
-    for (lang, state, with_link), part in rows.groupby(keys, sort=True):
+    keys = [rows["language"], rows["situation"].astype(str), rows["state"].astype(str),
+            (links != "").rename("with_link")]
+    for (lang, situation, state, with_link), part in rows.groupby(keys, sort=True):
         part_links = links[part.index]
         columns = columns_for(part, lang, part_links, format_date(valid_until, lang))
+        stopped = state in rules.STOPPED_STATES
         yield pd.DataFrame({
             "customer_id": part["customer_id"], "contact_email": part["contact_email"],
             "language": part["language"],
-            "subject": fill(subject_template(lang, state), columns, part.index),
-            "body": fill(body_template(lang, state, bool(with_link)), columns, part.index),
+            "subject": fill(subject_template(lang, situation), columns, part.index),
+            "body": fill(body_template(lang, situation, bool(with_link), stopped), columns,
+                         part.index),
             "renewal_link": part_links})
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
+from ..consent_errors import ConsentError, explain
 from ..desk import Desk
 from ..diagnosis import Diagnosis
 from ..live_check import LiveResult
@@ -27,6 +28,7 @@ class Case:
     reply: ReplyDraft | None = None
     callback: CallbackResult | None = None
     confirmed: LiveResult | None = None
+    consent_error: ConsentError | None = None
 
 
 class TroubleshootPanel(Panel):
@@ -67,6 +69,13 @@ class TroubleshootPanel(Panel):
         self.verify_button = widgets.Button(description=text(lang, "ui.verify"), icon="check",
                                             layout=widgets.Layout(width="auto"))
         self.callback_view = widgets.HTML()
+        self.consent_code = widgets.Text(placeholder="MD1000, SPDC8143, Invalid Access, ...",
+                                         description=text(lang, "ui.consent_code"),
+                                         style={"description_width": "initial"},
+                                         layout=widgets.Layout(width="60%"))
+        self.explain_button = widgets.Button(description=text(lang, "ui.explain"),
+                                             icon="question", layout=widgets.Layout(width="auto"))
+        self.consent_view = widgets.HTML()
         self.actions = widgets.VBox([
             widgets.HBox([self.live_button, self.link_button]), self.live_view, self.link_view,
             widgets.HTML(f"<b>{html.escape(text(lang, 'ui.reply_draft'))}</b>"),
@@ -80,12 +89,14 @@ class TroubleshootPanel(Panel):
         self.live_button.on_click(self.guarded(lambda _b: self.run_live_check()))
         self.link_button.on_click(self.guarded(lambda _b: self.make_link()))
         self.verify_button.on_click(self.guarded(lambda _b: self.verify()))
+        self.explain_button.on_click(self.guarded(lambda _b: self.explain_code()))
         self.reply_text.observe(self.guarded(lambda _c: self._update_mailto()), names="value")
 
         top = [demo_banner(lang)] if self.desk.demo else []
         self.widget = widgets.VBox(top + [
             widgets.HBox([self.search, self.language]), self.suggestions, self.status,
-            self.details, self.diagnosis_view, self.actions],
+            self.details, self.diagnosis_view, self.actions,
+            widgets.HBox([self.consent_code, self.explain_button]), self.consent_view],
             layout=widgets.Layout(width="100%"))
         self.widget.add_class("sk-troubleshoot")
         if customer_id:
@@ -120,7 +131,9 @@ class TroubleshootPanel(Panel):
         for control, key in ((self.search, "ui.search"), (self.live_button, "ui.live_check"),
                              (self.link_button, "ui.renewal_link"),
                              (self.callback_url, "ui.callback"),
-                             (self.verify_button, "ui.verify")):
+                             (self.verify_button, "ui.verify"),
+                             (self.consent_code, "ui.consent_code"),
+                             (self.explain_button, "ui.explain")):
             control.description = text(self.lang, key)
         self.search.placeholder = text(self.lang, "ui.search_placeholder")
         if self.case.diagnosis:
@@ -158,7 +171,7 @@ class TroubleshootPanel(Panel):
 
     def make_link(self) -> RenewalLink:
         customer_id = self._require_customer()
-        link = self.desk.link(customer_id)
+        link = self.desk.link(customer_id, message_lang=self.lang)
         self.case.link = link
         self.case.reply = self.desk.reply(customer_id, link)
         self.link_view.value = render("copy_link.html", link=link,
@@ -177,6 +190,15 @@ class TroubleshootPanel(Panel):
         self.mailto_view.value = (f'<a class="sk-mailto" href="{html.escape(draft.mailto)}">'
                                   f'{html.escape(text(self.lang, "ui.send_mail"))}: '
                                   f'{html.escape(draft.to)}</a>')
+
+    def explain_code(self) -> ConsentError:
+        """Explain the consent-page error code the seller's screenshot shows."""
+        self.consent_view.value = ""
+        explained = explain(self.consent_code.value, self.lang)
+        self.case.consent_error = explained
+        self.consent_view.value = explained._repr_html_()
+        self.say(f"{explained.code}: {explained.title}")
+        return explained
 
     def verify(self) -> CallbackResult:
         self._require_customer()

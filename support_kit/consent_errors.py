@@ -1,0 +1,102 @@
+"""Errors a seller meets on Amazon's consent page, explained for the desk: cause and remedy.
+
+Source: Amazon's authorization errors page (``docs/amazon-facts.md``, "Consent page errors").
+Codes that only third parties describe are marked unconfirmed, and their texts say so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from .errors import SupportKitError
+from .texts import text
+from .views import render
+
+#: Every code the desk can explain, in the order Amazon's page lists them.
+CODES = ("MD1000", "MD5101", "MD5110", "MD9010", "MD9100", "SPDC8143", "SPSA0404",
+         "CONSENT_LIMIT_REACHED", "INVALID_ACCESS")
+#: Reported by third parties citing Amazon's page, not confirmed by Amazon itself.
+UNCONFIRMED = ("MD9100", "SPDC8143", "SPSA0404", "CONSENT_LIMIT_REACHED")
+#: How a code is written where it is not a code on Amazon's page.
+SHOWN = {"INVALID_ACCESS": "Invalid Access"}
+#: What the seller sees on Amazon's page (English, as Amazon shows it); the sandbox shows it.
+AMAZON_PAGES = {
+    "MD1000": "This application is in draft state and can only be authorized with "
+              "version=beta in the link.",
+    "MD5101": "The redirect_uri is not registered for this application.",
+    "MD5110": "The redirect_uri contains a fragment (#).",
+    "MD9010": "There is no MWS developer id for this region for this application.",
+    "MD9100": "The application's Login URI or Redirect URI is missing.",
+    "SPDC8143": "You are not the primary user of this selling account.",
+    "SPSA0404": "Your business entity is not supported by this application.",
+    "CONSENT_LIMIT_REACHED": "This application has reached its authorization limit.",
+    "INVALID_ACCESS": "Invalid Access: You do not have permissions to view this page.",
+}
+
+
+class UnknownCode(SupportKitError):
+    """A code the desk cannot explain (the message lists the known ones)."""
+
+
+@dataclass(frozen=True)
+class ConsentError:
+    """One consent-page error explained in the agent's language.
+
+    >>> e = explain("md1000", "en")
+    >>> e.code, e.confirmed, "version=beta" in e.cause
+    ('MD1000', True, True)
+    """
+
+    code: str
+    title: str
+    cause: str
+    remedy: str
+    confirmed: bool
+    caution: str
+    lang: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        lines = [f"{self.code}: {self.title}"]
+        if self.caution:
+            lines.append(self.caution)
+        lines += [f"{text(self.lang, 'consent_error.cause')}: {self.cause}",
+                  f"{text(self.lang, 'consent_error.remedy')}: {self.remedy}"]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return render("consent_error.html", e=self)
+
+
+def normalise(raw: str) -> str | None:
+    """The code in what an agent typed or read off a screenshot, or ``None``.
+
+    >>> normalise(" error md-1000 "), normalise("Invalid Access"), normalise("x")
+    ('MD1000', 'INVALID_ACCESS', None)
+    """
+    cleaned = re.sub(r"[\s_-]+", "_", str(raw or "").strip().upper()).strip("_")
+    cleaned = re.sub(r"^(?:ERROR|FEHLER)_?(?:CODE_?)?:?_?", "", cleaned)
+    squeezed = cleaned.replace("_", "")
+    for code in CODES:
+        if cleaned == code or squeezed == code.replace("_", ""):
+            return code
+    return None
+
+
+def explain(code: str, lang: str = "de") -> ConsentError:
+    """Cause and remedy of a consent-page error code (any case), in ``lang``.
+
+    Raises :class:`UnknownCode` naming the codes it knows.
+    """
+    found = normalise(code)
+    if found is None:
+        raise UnknownCode(text(lang, "consent_error.unknown", code=str(code).strip(),
+                               codes=", ".join(SHOWN.get(c, c) for c in CODES)))
+    confirmed = found not in UNCONFIRMED
+    key = f"consent_error.{found}"
+    return ConsentError(found, text(lang, f"{key}.title"), text(lang, f"{key}.cause"),
+                        text(lang, f"{key}.remedy"), confirmed,
+                        "" if confirmed else text(lang, "consent_error.unconfirmed"), lang)

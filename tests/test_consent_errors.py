@@ -1,0 +1,71 @@
+"""Consent-page errors explained: `support-kit explain` and the desk panel's code field."""
+
+import pytest
+
+from support_kit.config import load_settings
+from support_kit.consent_errors import CODES, UNCONFIRMED
+from support_kit.desk import Desk
+from support_kit.widgets import TroubleshootPanel
+
+from .conftest import AS_OF, run_cli, run_json
+
+#: What each explanation must say (English cause), as an agent would check it.
+CAUSES = {"MD1000": "version=beta", "MD5101": "not registered", "MD5110": "(#)",
+          "MD9010": "MWS developer id", "MD9100": "Login URI", "SPDC8143": "primary user",
+          "SPSA0404": "business entity", "CONSENT_LIMIT_REACHED": "25",
+          "INVALID_ACCESS": "primary user"}
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_explain_every_code_in_both_languages(capsys, code):
+    typed = code.lower().replace("_", " ")  # any case, as read off a screenshot
+    data = run_json(capsys, "explain", typed, "--lang", "en")
+    assert data["code"] == code and CAUSES[code] in data["cause"] and data["remedy"]
+    assert data["confirmed"] == (code not in UNCONFIRMED)
+    assert ("not confirmed" in data["caution"]) == (code in UNCONFIRMED)
+    german = run_json(capsys, "explain", code, "--lang", "de")
+    assert german["cause"] != data["cause"] and german["remedy"] != data["remedy"]
+    if code in UNCONFIRMED:
+        assert "nicht bestätigt" in german["caution"] and "Wahrscheinlich" in german["cause"]
+    code_, out, _ = run_cli(capsys, "explain", code, "--lang", "en")
+    assert code_ == 0 and out.startswith(code) and "Remedy: " in out
+
+
+def test_invalid_access_as_amazon_writes_it(capsys):
+    assert run_json(capsys, "explain", "Invalid Access")["code"] == "INVALID_ACCESS"
+
+
+def test_unknown_code_exits_2_and_lists_the_known_ones(capsys):
+    code, out, err = run_cli(capsys, "explain", "MD4711", "--lang", "en")
+    assert code == 2 and not out and "Traceback" not in err
+    assert err.startswith("support-kit: ") and "'MD4711'" in err and "SPDC8143" in err
+
+
+def test_panel_code_field_explains_and_refuses_unknown_codes(demo):
+    desk = Desk(load_settings({}), demo, AS_OF)
+    panel = TroubleshootPanel(desk, lang="en")
+    panel.consent_code.value = " spdc-8143 "
+    panel.explain_button.click()
+    assert panel.value.consent_error.code == "SPDC8143"
+    shown = panel.consent_view.value
+    assert 'data-code="SPDC8143"' in shown and "primary user" in shown
+    assert 'data-confirmed="false"' in shown and "not confirmed" in shown
+    panel.language.value = "de"
+    assert panel.explain_button.description == "Erklären"
+    panel.consent_code.value = "XY123"
+    panel.explain_button.click()
+    assert "sk-error" in panel.status.value and "XY123" in panel.status.value
+    assert panel.consent_view.value == ""  # the old explanation does not linger
+    desk.close()
+
+
+def test_panel_refuses_a_link_in_the_panels_language(demo):
+    desk = Desk(load_settings({}), demo, AS_OF)
+    panel = TroubleshootPanel(desk, customer_id="C100010", lang="de")
+    assert panel.value.diagnosis.situation == "individual_plan"
+    panel.link_button.click()
+    assert panel.value.link is None
+    assert "Kein Erneuerungslink" in panel.status.value and "Professional-Tarif" in \
+        panel.status.value and "No renewal" not in panel.status.value
+    assert "Einzelanbieter" in panel.reply_text.value.split("\n")[2]
+    desk.close()
