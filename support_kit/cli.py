@@ -8,17 +8,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from . import rules
 from .config import Settings, load_settings
 from .customers import CustomerList, load, source_for
 from .desk import Desk
 from .diagnosis import diagnose
-from .errors import SupportKitError
+from .problems import is_fixable, json_text, one_line, problem_line, shown_safely
 from .texts import LANGUAGES
 
 EXIT_PROBLEM = 2
@@ -58,7 +58,7 @@ def _customers(args: argparse.Namespace, settings: Settings) -> CustomerList:
 
 
 def _print_json(data: object) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    print(json_text(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
 
 def cmd_diagnose(args: argparse.Namespace, settings: Settings) -> int:
@@ -74,10 +74,10 @@ def cmd_diagnose(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from .report import build_report
+    from .report.staging import check_folder
 
     stages = _Stages(sys.stderr.isatty())
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_folder(args.out)  # before the long work: a bad --out is told at once
     customers = _customers(args, settings)
     stages(f"loaded {customers.rows_loaded:,} customers, rejected {customers.rows_rejected:,}")
     report = build_report(customers, args.as_of, settings.timezone)
@@ -237,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Keep sellers' Amazon connections alive: token state, renewal links, "
         "live checks and expiry reports. Without SUPPORT_KIT_* settings it runs on demo data.",
     )
+    parser.set_defaults(writes="it writes no files")  # said when a bug stops a command
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -263,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     input_option(p)
     as_of_option(p)
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report files")
+    p.set_defaults(writes="the report folder {out} is as it was (new files are written to a "
+                   "temporary folder first, removed again)")
 
     p = add("link", "Make the Seller Central renewal link and the customer's instructions.")
     p.add_argument("customer_id")
@@ -320,19 +323,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 2 a problem to fix)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-        return COMMANDS[args.command](args, settings)
-    except SupportKitError as exc:
-        print(f"support-kit: {exc}", file=sys.stderr)
-        return EXIT_PROBLEM
-    except KeyboardInterrupt:
-        print("support-kit: stopped.", file=sys.stderr)
-        return 130
-    except Exception as exc:  # last line of defence: never a traceback for an agent
-        print(f"support-kit: unexpected {type(exc).__name__}; nothing was changed. "
-              "Please report this with the command you ran.", file=sys.stderr)
-        return 1
+    with shown_safely():  # customer text never acts on the terminal
+        try:
+            settings = load_settings()
+            return COMMANDS[args.command](args, settings)
+        except KeyboardInterrupt:
+            print("support-kit: stopped.", file=sys.stderr)
+            return 130
+        except BrokenPipeError:  # the reader went away (| head): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno())
+            return 1
+        except Exception as exc:
+            if is_fixable(exc):  # one line naming what to fix
+                print(f"support-kit: {problem_line(exc)}", file=sys.stderr)
+                return EXIT_PROBLEM
+            # a bug: never a traceback, and say what may have been written
+            print("support-kit: " + one_line(
+                f"unexpected {type(exc).__name__} ({one_line(exc, 200)}); "
+                f"{args.writes.format(**vars(args))}. Please report this with the command "
+                "you ran."), file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import SupportKitError
@@ -60,13 +61,23 @@ class Secret:
         """The real value, for the one place that sends it (an HTTP body, an HMAC key)."""
         return self._value
 
+    def reveal_bytes(self) -> bytes:
+        """The real value as UTF-8 bytes, for keys: any characters work, even bytes from an
+        environment that were not valid UTF-8.
+
+        >>> Secret("schlüssel").reveal_bytes()
+        b'schl\xc3\xbcssel'
+        """
+        return self._value.encode("utf-8", "surrogatepass")
+
     def __repr__(self) -> str:
         return "[secure]"
 
     __str__ = __repr__
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and secrets.compare_digest(self._value, other._value)
+    def __eq__(self, other: object) -> bool:  # bytes: compare_digest takes only ASCII text
+        return isinstance(other, Secret) and secrets.compare_digest(self.reveal_bytes(),
+                                                                    other.reveal_bytes())
 
     def __hash__(self) -> int:
         return hash(("Secret", len(self._value)))
@@ -116,6 +127,35 @@ class Settings:
                 )
 
 
+def check_url(name: str, value: str) -> None:
+    """A clear error unless ``value`` (when set) is an ``http(s)://host[:port]`` address.
+
+    >>> try:
+    ...     check_url("SUPPORT_KIT_SPAPI_ENDPOINT", "sellingpartnerapi-eu.amazon.com")
+    ... except SupportKitError as exc:
+    ...     print(str(exc)[:70])
+    SUPPORT_KIT_SPAPI_ENDPOINT='sellingpartnerapi-eu.amazon.com' is not an
+    """
+    if not value:
+        return
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # a broken [IPv6] host
+        parts = urlsplit("")
+    shown = value.replace(f":{parts.password}@", ":[secure]@") if parts.password else value
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise SupportKitError(
+            f"{name}={shown!r} is not an address: it needs https:// (or http://) and a host, "
+            "e.g. https://sellingpartnerapi-eu.amazon.com.")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or (port is None and parts.netloc.endswith(":")):
+        raise SupportKitError(f"{name}={shown!r} has no valid port: write a number from 1 to "
+                              "65535 after the host (host:8443), or leave the port out.")
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from ``environ`` (default: ``os.environ``).
 
@@ -131,6 +171,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SupportKitError(
             f"{PREFIX}TIMEZONE={timezone!r} is not a time zone name; use one like Europe/Berlin."
         ) from None
+    for name in ("LWA_ENDPOINT", "SPAPI_ENDPOINT", "SELLER_CENTRAL_URL"):
+        check_url(PREFIX + name, raw[name])
     demo = not any(raw.values())
     desk = {n: (env.get(PREFIX + n) or "").strip() for n in DESK_NAMES}
     return Settings(

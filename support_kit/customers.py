@@ -7,11 +7,14 @@ stays in the row and becomes a finding of :mod:`support_kit.rules`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
 import sqlite3
+import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -44,6 +47,9 @@ SECRET_COLUMN = "refresh_token"  # noqa: S105 (a column name)
 PUBLIC_COLUMNS = tuple(c for c in COLUMNS if c != SECRET_COLUMN)
 REJECT_COLUMNS = ("line", "reason", "raw")
 DEMO_FILE = "demo_customers.csv"
+_BLOCK_SIZE = 1 << 24  # Arrow parses in blocks; no row may be longer
+_LONGEST_HEADER = 1 << 16
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TOKEN_LIKE = re.compile(r"Atz[ra]\|[^\s,;\"'}]+")
 
 
@@ -170,7 +176,7 @@ def load(source: str | Path | pd.DataFrame) -> CustomerList:
         return _validate(reader(path), str(path))
     except SupportKitError:
         raise
-    except (OSError, ValueError, KeyError, sqlite3.Error) as exc:
+    except (OSError, ValueError, KeyError, sqlite3.Error, zipfile.BadZipFile) as exc:
         raise SupportKitError(
             f"The customer file {path} could not be read ({mask_secrets(str(exc))}). "
             "Save it as CSV (UTF-8), XLSX or JSON and try again."
@@ -195,14 +201,16 @@ def _read_csv(path: Path) -> _Raw:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        data = data.decode("cp1252", errors="replace").encode("utf-8")
-    first_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    data = _utf8(path.read_bytes())
+    if b"\n" not in data and b"\r" in data:  # old Mac line ends (CR only)
+        data = data.replace(b"\r", b"\n")
+    first_line = data[:_LONGEST_HEADER].split(b"\n", 1)[0].decode("utf-8", "replace")
+    if len(first_line) >= _LONGEST_HEADER:
+        raise SupportKitError(
+            f"The customer file {path} is not a customer list: its first line is over "
+            f"{_LONGEST_HEADER // 1024} KB long, a header line is short (customer_id, ...). "
+            "Check that you chose the right file and that its line breaks are intact.")
+    first_line = first_line.rstrip("\r")
     if not first_line.strip():
         raise SupportKitError(f"The customer file {path} is empty or starts with a blank line; "
                               "the first line must be the header (customer_id, ...).")
@@ -223,7 +231,7 @@ def _read_csv(path: Path) -> _Raw:
     def parse(threads: bool) -> pa.Table:
         return pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(use_threads=threads, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(use_threads=threads, block_size=_BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
                 invalid_row_handler=on_invalid_row),
@@ -240,10 +248,7 @@ def _read_csv(path: Path) -> _Raw:
             bad.clear()
             table = parse(threads=False)
     except pa.ArrowInvalid as exc:
-        raise SupportKitError(
-            f"The customer file {path} is not valid CSV ({mask_secrets(str(exc))}). "
-            "Most often a quote is not closed; fix that line and load again."
-        ) from None
+        raise _csv_problem(path, data, exc) from None
     frame = table.to_pandas()
     frame.columns = header if len(set(header)) == len(header) else frame.columns
     total = len(frame) + len(bad)
@@ -252,13 +257,59 @@ def _read_csv(path: Path) -> _Raw:
     return _Raw(frame, lines, [b for b in bad if b[1]], delimiter)
 
 
+def _utf8(data: bytes) -> bytes:
+    """The file's text as UTF-8: a BOM dropped; bytes that are not UTF-8 read as
+    Windows-1252 (so a file mixing both keeps every umlaut)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="support-kit-cp1252").encode("utf-8")
+    return data
+
+
+def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+    return exc.object[exc.start:exc.end].decode("cp1252", errors="replace"), exc.end
+
+
+codecs.register_error("support-kit-cp1252", _cp1252_fallback)
+
+
+def _csv_problem(path: Path, data: bytes, exc: Exception) -> SupportKitError:
+    """Why Arrow could not parse a CSV file, in the words of the likely cause."""
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    bounds = np.concatenate(([-1], ends, [len(data)]))
+    lengths = np.diff(bounds) - 1
+    longest = int(lengths.argmax())
+    if lengths[longest] >= _BLOCK_SIZE:
+        return SupportKitError(
+            f"The customer file {path} has a line of {lengths[longest] / 1e6:.0f} MB (line "
+            f"{longest + 1}); a customer row is short. Check that you chose the right file and "
+            "that its line breaks are intact.")
+    return SupportKitError(
+        f"The customer file {path} is not valid CSV ({mask_secrets(str(exc))}). "
+        "Most often a quote is not closed; fix that line and load again.")
+
+
 def _read_xlsx(path: Path) -> _Raw:
+    try:
+        return _xlsx_rows(path)
+    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, SyntaxError, EOFError,
+            zlib.error) as exc:
+        raise SupportKitError(  # SyntaxError: broken XML inside the workbook
+            f"The customer file {path} is not a readable Excel workbook "
+            f"({type(exc).__name__}: {mask_secrets(str(exc))[:120]}). Open it in Excel and "
+            "save it again as .xlsx, or save it as CSV (UTF-8).") from None
+
+
+def _xlsx_rows(path: Path) -> _Raw:
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = [str(c) if c is not None else "" for c in next(rows, ())]
+        header = [_cell_text(c) if c is not None else "" for c in next(rows, ())]
         while header and header[-1] == "":
             header.pop()
         records, lines, rejects = [], [], []
@@ -283,16 +334,22 @@ def _cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    # a lone surrogate (JSON "\ud800") is no text any file can hold: shown as U+FFFD
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _read_json(path: Path) -> _Raw:
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = json.loads(_utf8(path.read_bytes()))
     except json.JSONDecodeError as exc:
         raise SupportKitError(
             f"The customer file {path} is not valid JSON (line {exc.lineno}: {exc.msg})."
         ) from None
+    except RecursionError:
+        raise SupportKitError(
+            f"The customer file {path} nests lists or objects too deeply to be a customer "
+            'list; it must hold a list of flat objects, or {"customers": [...]}.') from None
     if isinstance(data, dict):
         data = data.get("customers")
     if not isinstance(data, list):
@@ -304,7 +361,8 @@ def _read_json(path: Path) -> _Raw:
             rejects.append((number, "malformed row: not an object with named fields",
                             mask_secrets(json.dumps(item, ensure_ascii=False)[:500])))
             continue
-        records.append({str(k): "" if v is None else _cell_text(v) for k, v in item.items()})
+        records.append({_cell_text(k): "" if v is None else _cell_text(v)
+                        for k, v in item.items()})
         lines.append(number)
     frame = pd.DataFrame.from_records(records, columns=_union_keys(records)).fillna("")
     return _Raw(frame, np.array(lines, dtype=np.int64), rejects, ",")
@@ -359,7 +417,13 @@ def _read_sql(url: str) -> _Raw:
         with engine.connect() as connection:
             quoted = engine.dialect.identifier_preparer.quote(table)
             frame = pd.read_sql_query(sqlalchemy.text(f"SELECT * FROM {quoted}"), connection)
-    except sqlalchemy.exc.SQLAlchemyError as exc:
+    except ImportError as exc:  # the URL names a driver that is not installed
+        raise SupportKitError(
+            f"The customer database {_mask_url(url)} needs the driver module "
+            f"{exc.name or str(exc)!r}, which is not installed. Install it with pip, or name "
+            "an installed driver in the URL (for PostgreSQL: postgresql+psycopg://...)."
+        ) from None
+    except (sqlalchemy.exc.SQLAlchemyError, ValueError) as exc:
         raise SupportKitError(
             f"The customer database {_mask_url(url)} could not be read "
             f"({type(exc).__name__}). Check the URL, the table name and the driver."
@@ -377,8 +441,14 @@ def _validate(raw: _Raw, source: str) -> CustomerList:
             f"The customer file {source} has no column {missing[0]!r} (found: {found}). "
             "Add it; header names are case-insensitive."
         )
+    twice = [k for k in COLUMNS if keys.count(k) > 1]
+    if twice:
+        at = [str(i + 1) for i, k in enumerate(keys) if k == twice[0]]
+        raise SupportKitError(
+            f"The customer file {source} has the column {twice[0]!r} {len(at)} times "
+            f"(columns {', '.join(at)}); keep one, rename or delete the others, and load again.")
     frame = frame.set_axis(keys, axis=1)
-    frame = frame.loc[:, ~frame.columns.duplicated()]
+    frame = frame.loc[:, ~frame.columns.duplicated()]  # repeated columns the kit does not use
     columns = {}
     for name in COLUMNS:
         values = frame[name] if name in frame else pd.Series("", index=frame.index)

@@ -8,6 +8,7 @@ by e-mail). Amazon sends it back on the callback; :func:`verify_callback` checks
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -24,8 +25,11 @@ from .texts import format_date, language, text, texts
 from .views import render
 
 DEFAULT_VALID_DAYS = 7
+#: A link older than the token's own year makes no sense; 0 or less would be expired already.
+MAX_VALID_DAYS = 365
 CONSENT_PATH = "/apps/authorize/consent"
 _SALT = "support-kit.renewal-state"
+_NOT_TEXT = re.compile("[\ud800-\udfff]")  # bytes a terminal passed on that were not UTF-8
 CALLBACK_PROBLEMS = ("state_invalid", "state_expired", "seller_mismatch", "code_missing",
                      "customer_unknown")
 
@@ -84,7 +88,7 @@ class CallbackResult:
 
 @lru_cache(maxsize=4)
 def _serializer(secret: Secret) -> URLSafeSerializer:
-    return URLSafeSerializer(secret.reveal(), salt=_SALT)
+    return URLSafeSerializer(secret.reveal_bytes(), salt=_SALT)
 
 
 def sign_state(customer_id: str, seller_id: str, secret: Secret, expires_at: dt.datetime) -> str:
@@ -103,7 +107,7 @@ def read_state(state: str, secret: Secret) -> dict | None:
     """The payload of a state we signed, or ``None`` when it is forged, foreign or tampered."""
     try:
         payload = _serializer(secret).loads(state)
-    except BadSignature:
+    except (BadSignature, UnicodeEncodeError):  # forged, or bytes that are not text
         return None
     return payload if isinstance(payload, dict) and {"c", "s", "e"} <= payload.keys() else None
 
@@ -124,6 +128,9 @@ def renewal_link(customers: CustomerList, customer_id: str, settings: Settings,
     Vendor Central account, the Individual plan - and a clear error when the app id or state
     secret is not set.
     """
+    if not 1 <= valid_days <= MAX_VALID_DAYS:
+        raise SupportKitError(f"A renewal link must be valid for 1 to {MAX_VALID_DAYS} days "
+                              f"(--valid-days), not {valid_days}.")
     now = now or dt.datetime.now(dt.UTC)
     row = _customer(customers, customer_id, now.date(), settings.timezone)
     lang = language(lang or row["language"])
@@ -175,6 +182,10 @@ def verify_callback(url: str, customers: CustomerList, settings: Settings,
     ``code_missing``.
     """
     settings.require("state_secret")
+    if _NOT_TEXT.search(url):
+        raise SupportKitError("The callback URL holds bytes that are not UTF-8 text (it was "
+                              "damaged on the way): copy the whole address again from the "
+                              "browser's address bar.")
     now = now or dt.datetime.now(dt.UTC)
     parts = urlsplit(url.strip())
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}

@@ -6,6 +6,7 @@ from functools import cache
 
 import jinja2
 
+from .control_chars import for_display
 from .texts import format_date, text
 
 
@@ -17,6 +18,8 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # control characters in customer text are shown, not acted on or dropped
+        finalize=lambda value: for_display(value) if type(value) is str else value,
     )
     env.filters["date"] = lambda value, lang: format_date(value, lang)
     env.globals["t"] = text

@@ -20,6 +20,7 @@ from ..texts import text
 from ..views import render
 from .chart import render_png
 from .reminders import reminders, write_reminders
+from .staging import written_whole
 from .workbook import Sheet, write_workbook
 
 #: Expiry buckets of the summary, in order.
@@ -230,31 +231,31 @@ class Report:
 
     def write_all(self, out: Path, settings: Settings | None = None,
                   progress: Callable[[str], None] = lambda _label: None) -> list[Path]:
-        """Write every report file into ``out``; ``progress`` hears of each one.
+        """Write every report file into ``out``, whole or not at all; ``progress`` hears of
+        each one.
 
         On large lists the workbook (the slowest file) is written by a forked process while
         this one writes the rest, using both cores.
         """
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        workbook = None
-        if len(self.frame) > BACKGROUND_ROWS:
-            sheets = self.sheets()  # made once, shared with the forked writer and the HTML
-            workbook = _in_background(lambda folder: write_workbook(folder / "report.xlsx",
-                                                                    sheets), out)
-        paths = []
-        writers = [self.write_summary, self.write_customers_csv, self.write_rejects_csv,
-                   self.write_chart, self.write_html,
-                   lambda folder: self.write_reminders(folder, settings)]
-        if workbook is None:
-            writers.insert(3, self.write_xlsx)
-        for write in writers:
-            paths.append(write(out))
-            progress(f"wrote {paths[-1].name}")
-        if workbook is not None:
-            paths.append(workbook())
-            progress(f"wrote {paths[-1].name}")
-        return paths
+        with written_whole(out) as folder:  # the previous report stays until all is written
+            workbook = None
+            if len(self.frame) > BACKGROUND_ROWS:
+                sheets = self.sheets()  # made once, shared with the forked writer and the HTML
+                workbook = _in_background(
+                    lambda folder: write_workbook(folder / "report.xlsx", sheets), folder)
+            paths = []
+            writers = [self.write_summary, self.write_customers_csv, self.write_rejects_csv,
+                       self.write_chart, self.write_html,
+                       lambda folder: self.write_reminders(folder, settings)]
+            if workbook is None:
+                writers.insert(3, self.write_xlsx)
+            for write in writers:
+                paths.append(write(folder))
+                progress(f"wrote {paths[-1].name}")
+            if workbook is not None:
+                paths.append(workbook())
+                progress(f"wrote {paths[-1].name}")
+        return [Path(out) / path.name for path in paths]
 
     def __repr__(self) -> str:
         s = self.summary()

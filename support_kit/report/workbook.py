@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import rustpy_xlsxwriter
 
+from ..control_chars import excel_frame
 from ..exports import safe_frame
 
 #: Excel's own limit: rows per sheet, the header included.
@@ -70,7 +71,7 @@ def write_workbook(path: Path, sheets: list[Sheet]) -> Path:
 
 def _cells(sheet: Sheet) -> pd.DataFrame:
     """The sheet's values as the writer takes them: safe text, then the note if cut."""
-    frame = safe_frame(sheet.shown).reset_index(drop=True)
+    frame = excel_frame(safe_frame(sheet.shown)).reset_index(drop=True)  # controls shown
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
             frame[column] = frame[column].astype("str")

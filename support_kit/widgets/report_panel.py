@@ -14,6 +14,7 @@ from ..desk import Desk
 from ..folders import reports_dir
 from ..report import Report, build_report
 from ..report.build import BUCKETS, table_of
+from ..report.staging import written_whole
 from .download import download_link
 from .panel import Panel, demo_banner
 
@@ -143,13 +144,13 @@ class ReportPanel(Panel):
     def export(self, kind: str) -> Path:
         """Write one file of the report into ``out_dir`` and offer it for download."""
         out_dir = self.folder
-        out_dir.mkdir(parents=True, exist_ok=True)
         self.say(f"writing {kind} …", "busy")
         writers = {"xlsx": self.report.write_xlsx, "html": self.report.write_html,
                    "csv": self.report.write_customers_csv,
                    "reminders": lambda out: self.report.write_reminders(
                        out, self.desk.settings)}
-        path = writers[kind](out_dir)
+        with written_whole(out_dir) as folder:  # never through a symlink, never half
+            path = out_dir / writers[kind](folder).name
         self._offered[kind] = download_link(path, kind)
         self.files_view.value = "".join(self._offered.values())
         self.say(f"wrote {path}")

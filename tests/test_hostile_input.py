@@ -1,0 +1,202 @@
+"""Hostile and careless input, table-driven: each case gives its exit code and the one line the
+agent reads; nothing is lost, no traceback shows, nothing is written outside ``--out``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from .conftest import AS_OF, TEST_ENV, assert_no_canary, customer, run_cli, write_csv
+
+HEADER = "customer_id,shop_name,marketplace,authorized_at,refresh_token"
+
+
+def text_file(name: str, content: str | bytes):
+    def make(folder: Path) -> Path:
+        path = folder / name
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        return path
+    return make
+
+
+def csv_rows(*rows: dict):
+    return lambda folder: write_csv(folder / "in.csv", list(rows))
+
+
+def corrupt_xlsx(folder: Path) -> Path:
+    good = folder / "good.xlsx"
+    book = Workbook()
+    book.active.append(["customer_id", "shop_name"])
+    book.active.append(["1", "Shop"])
+    book.save(good)
+    broken = folder / "in.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, data[: len(data) // 2] if "sheet1" in item.filename else data)
+    return broken
+
+
+def truncated_xlsx(folder: Path) -> Path:
+    path = corrupt_xlsx(folder)
+    path.write_bytes(path.read_bytes()[:300])
+    return path
+
+
+@dataclass
+class Case:
+    """One hostile input: what it is, the command, and what the agent must see."""
+
+    id: str
+    args: tuple[str, ...]
+    code: int
+    says: tuple[str, ...] = ()  # parts of the one stderr line (exit 2) or of stdout (exit 0)
+    make: object = None  # builds the input file in a folder; {input} in args is its path
+    env: dict[str, str] = field(default_factory=dict)
+    rows_in: int | None = None  # for reports: data rows in the input, all accounted for
+    check: object = None  # extra look at the written report
+
+
+def _shop_names_kept_and_shown(out: Path) -> None:
+    with open(out / "customers.csv", newline="", encoding="utf-8") as fh:
+        shops = {r["customer_id"]: r["shop_name"] for r in csv.DictReader(fh)}
+    assert shops["1"] == "Tab\x0bVT" and shops["2"] == "Nul\x00Byte" and "\x1b[31m" in shops["3"]
+    book = load_workbook(out / "report.xlsx")
+    cells = {c.value for sheet in book.worksheets for row in sheet.iter_rows() for c in row}
+    assert {"Tab\u240bVT", "Nul\u2400Byte", "Esc\u241b[31mRed"} <= cells
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "\x1b" not in html and "\x0b" not in html
+
+
+def _umlauts(out: Path) -> None:
+    with open(out / "customers.csv", newline="", encoding="utf-8") as fh:
+        names = {r["shop_name"] for r in csv.DictReader(fh)}
+    assert names == {"Müller UTF-8", "Müller cp1252 €"}
+
+
+CONTROL_ROWS = [customer("1", shop_name="Tab\x0bVT", authorized_at="2025-12-05"),
+                customer("2", shop_name="Nul\x00Byte"), customer("3", shop_name="Esc\x1b[31mRed")]
+REPORT = ("report", "{input}", "--as-of", AS_OF.isoformat(), "--out", "{out}")
+
+CASES = [
+    # --- customer text is data: loaded, kept in CSV, shown visibly elsewhere ----------
+    Case("control-characters-in-shop-names", REPORT, 0, make=csv_rows(*CONTROL_ROWS), rows_in=3,
+         check=_shop_names_kept_and_shown),
+    Case("cr-only-line-endings", REPORT, 0, rows_in=2, make=text_file(
+        "in.csv", f"{HEADER}\r1,Mac Shop,DE,2026-01-01,\r2,Other,FR,2026-02-01,\r")),
+    Case("mixed-utf8-and-cp1252", REPORT, 0, rows_in=2, check=_umlauts, make=text_file(
+        "in.csv", "customer_id;shop_name\n1;Müller UTF-8\n".encode()
+        + "2;Müller cp1252 €\n".encode("cp1252"))),
+    Case("json-lone-surrogate", REPORT, 0, rows_in=1, make=text_file(
+        "in.json", '[{"customer_id": "1", "shop_name": "bad \\ud800 text"}]')),
+    Case("header-only", REPORT, 0, rows_in=0, make=text_file("in.csv", HEADER + "\n")),
+    Case("diagnose-escapes-terminal-codes", ("diagnose", "3", "--input", "{input}"), 0,
+         says=("Esc\u241b[31mRed",), make=csv_rows(*CONTROL_ROWS)),
+    # --- customer files a user can fix ------------------------------------------------------
+    Case("single-line-50mb", REPORT, 2, ("in.csv", "first line is over 64 KB"),
+         make=text_file("in.csv", "x" * 50_000_000)),
+    Case("one-row-of-50mb", REPORT, 2, ("in.csv", "line of 50 MB (line 3)"),
+         make=text_file("in.csv", f"{HEADER}\n1,a,DE,,\n2,{'b' * 50_000_000},DE,,\n")),
+    Case("duplicate-refresh-token-column", REPORT, 2,
+         ("in.csv", "'refresh_token' 2 times", "columns 2, 3"),
+         make=text_file("in.csv", "customer_id,refresh_token,Refresh Token\n1,Atzr|a,Atzr|b\n")),
+    Case("corrupt-xlsx", REPORT, 2, ("in.xlsx", "not a readable Excel workbook"),
+         make=corrupt_xlsx),
+    Case("truncated-xlsx", REPORT, 2, ("in.xlsx", "not a readable Excel workbook"),
+         make=truncated_xlsx),
+    Case("deeply-nested-json", REPORT, 2, ("in.json", "nests lists or objects too deeply"),
+         make=text_file("in.json", "[" * 100_000 + "]" * 100_000)),
+    Case("empty-file", REPORT, 2, ("in.csv", "empty"), make=text_file("in.csv", "")),
+    Case("binary-garbage", REPORT, 2, ("in.csv", "customer_id"),
+         make=text_file("in.csv", bytes(range(256)) * 40)),
+    Case("missing-file", ("report", "nope.csv", "--out", "{out}"), 2, ("nope.csv", "not exist")),
+    Case("database-driver-missing",
+         ("diagnose", "1", "--input", "postgresql+psycopg2://desk:pw@127.0.0.1:1/crm"), 2,
+         ("driver module 'psycopg2'", "postgresql+psycopg://", "[secure]")),
+    Case("database-url-bad-port",
+         ("diagnose", "1", "--input", "postgresql://desk:pw@127.0.0.1:port/crm"), 2,
+         ("could not be read", "[secure]")),
+    # --- options ----------------------------------------------------------------------------
+    Case("out-is-a-file", ("report", "--out", "{input}"), 2, ("is a file, not a folder",),
+         make=text_file("in.csv", "precious")),
+    Case("out-is-empty", ("report", "--out", ""), 2, ("--out is empty",)),
+    Case("out-name-too-long", ("report", "--out", "{out}/" + "x" * 300), 2,
+         ("--out", "name is too long")),
+    Case("valid-days-huge", ("link", "C100001", "--valid-days", "3650000"), 2,
+         ("--valid-days", "1 to 365")),
+    Case("valid-days-zero", ("link", "C100001", "--valid-days", "0"), 2, ("--valid-days",)),
+    Case("valid-days-negative", ("link", "C100001", "--valid-days", "-3"), 2, ("--valid-days",)),
+    Case("callback-not-utf8",
+         ("verify-callback", "http://127.0.0.1:8765/callback?state=\udcff\udcfe&spapi_oauth_code=x"),
+         2, ("not UTF-8", "copy the whole address again")),
+    Case("unknown-customer-with-escape", ("diagnose", "NO\x1b[2JPE"), 2,
+         ("NO\\x1b[2JPE", "Check the customer id")),
+    Case("concurrency-zero", ("live-check", "C100001", "--concurrency", "0"), 2,
+         ("--concurrency",)),
+    # --- settings ---------------------------------------------------------------------------
+    Case("endpoint-without-scheme", ("diagnose", "C100001"), 2,
+         ("SUPPORT_KIT_LWA_ENDPOINT", "https://"),
+         env={"SUPPORT_KIT_LWA_ENDPOINT": "api.amazon.com/auth/o2/token"}),
+    Case("endpoint-bad-port", ("diagnose", "C100001"), 2,
+         ("SUPPORT_KIT_SPAPI_ENDPOINT", "1 to 65535"),
+         env={"SUPPORT_KIT_SPAPI_ENDPOINT": "https://sellingpartnerapi-eu.amazon.com:99999"}),
+    Case("seller-central-port-not-a-number", ("diagnose", "C100001"), 2,
+         ("SUPPORT_KIT_SELLER_CENTRAL_URL",),
+         env={"SUPPORT_KIT_SELLER_CENTRAL_URL": "http://127.0.0.1:eighty"}),
+    Case("timezone-unknown", ("diagnose", "C100001"), 2, ("SUPPORT_KIT_TIMEZONE",),
+         env={"SUPPORT_KIT_TIMEZONE": "Mars/Olympus"}),
+]
+
+
+def _tree(folder: Path, skip: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else b"")
+            for p in folder.rglob("*") if skip not in (p, *p.parents)}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_input(case: Case, tmp_path, capsys, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for key, value in case.env.items():
+        monkeypatch.setenv(key, value)
+    source = case.make(tmp_path) if case.make else None
+    out = tmp_path / "out"
+    args = [a.format(input=source, out=out) for a in case.args]
+    before = _tree(tmp_path, out)
+
+    code, stdout, stderr = run_cli(capsys, *args)
+
+    assert code == case.code, stderr
+    assert "Traceback" not in stdout + stderr and "\x1b" not in stdout + stderr
+    assert_no_canary(stdout + stderr)
+    if case.code == 2:
+        assert stderr.startswith("support-kit: ") and stderr.count("\n") == 1, stderr
+        assert "unexpected" not in stderr
+    for part in case.says:
+        assert part in (stderr if case.code else stdout), (part, stderr or stdout)
+    assert _tree(tmp_path, out) == before  # nothing written or changed outside --out
+    if case.code != 0 and case.args[0] == "report":
+        assert not out.exists()  # a failed report leaves no half-written folder
+    if case.rows_in is not None:
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["rows_in"] == case.rows_in
+        assert summary["rows_in"] == summary["rows_loaded"] + summary["rows_rejected"]
+    if case.check:
+        case.check(out)
+
+
+def test_settings_that_are_wrong_are_told_before_any_work(capsys, monkeypatch):
+    """A wrong endpoint in a configured (non-demo) desk names the setting, not a crash."""
+    for key, value in TEST_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SUPPORT_KIT_SPAPI_ENDPOINT", "127.0.0.1:8765")
+    code, _, err = run_cli(capsys, "live-check", "C100001")
+    assert code == 2 and "SUPPORT_KIT_SPAPI_ENDPOINT='127.0.0.1:8765'" in err
+    assert_no_canary(err)

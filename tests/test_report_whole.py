@@ -1,0 +1,126 @@
+"""A report is written whole or not at all: a full disk, a read-only disk or a killed run
+leave the earlier report as it was; symlinks in --out are replaced, never written through."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .conftest import AS_OF, customer, run_cli, write_csv
+
+FIRST_AS_OF, SECOND_AS_OF = AS_OF.isoformat(), "2026-12-08"
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def _report(capsys, out: Path, as_of: str, *extra: str) -> tuple[int, str]:
+    code, _, err = run_cli(capsys, "report", *extra, "--as-of", as_of, "--out", str(out))
+    return code, err
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 3 MB tmpfs mounted for the test (needs root, as in CI)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_full_disk_leaves_the_earlier_report_untouched(small_disk, capsys):
+    out = small_disk / "report"
+    assert _report(capsys, out, FIRST_AS_OF)[0] == 0
+    earlier = _snapshot(out)
+    free = os.statvfs(small_disk)
+    filler = small_disk / "filler"
+    with open(filler, "wb") as fh:  # leave about 40 KB: less than a report needs
+        fh.write(b"\0" * max(free.f_bavail * free.f_frsize - 40_000, 0))
+
+    code, err = _report(capsys, out, SECOND_AS_OF)
+
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "the disk is full" in err and str(out) in err and "unchanged" in err
+    assert _snapshot(out) == earlier  # the earlier report, byte for byte
+    assert json.loads((out / "summary.json").read_text())["as_of"] == FIRST_AS_OF
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "report"]  # no leftovers
+
+
+def test_read_only_disk_is_one_line(small_disk, capsys):
+    out = small_disk / "report"
+    assert _report(capsys, out, FIRST_AS_OF)[0] == 0
+    earlier = _snapshot(out)
+    remounted = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)],
+                               capture_output=True, text=True, check=False)
+    if remounted.returncode != 0:
+        pytest.skip(f"cannot remount read-only: {remounted.stderr.strip()}")
+    code, err = _report(capsys, out, SECOND_AS_OF)
+    assert code == 2 and "read-only" in err and err.count("\n") == 1
+    assert _snapshot(out) == earlier
+
+
+def test_symlinks_in_out_are_replaced_not_followed(tmp_path, capsys):
+    out = tmp_path / "report"
+    out.mkdir()
+    victims = {name: tmp_path / f"victim-{name}" for name in ("report.html", "summary.json")}
+    for name, victim in victims.items():
+        victim.write_text("precious, not part of the report")
+        (out / name).symlink_to(victim)
+    (out / "notes.txt").write_text("the team lead's own file")
+
+    assert _report(capsys, out, FIRST_AS_OF)[0] == 0
+
+    for name, victim in victims.items():
+        assert victim.read_text() == "precious, not part of the report"
+        assert not (out / name).is_symlink() and (out / name).stat().st_size > 100
+    assert (out / "notes.txt").read_text() == "the team lead's own file"
+    assert json.loads((out / "summary.json").read_text())["as_of"] == FIRST_AS_OF
+
+
+def test_a_killed_run_leaves_the_earlier_report_and_the_next_run_cleans_up(tmp_path, capsys):
+    source = write_csv(tmp_path / "many.csv",
+                       [customer(str(i), authorized_at="2026-01-05") for i in range(30_000)])
+    out = tmp_path / "report"
+    assert _report(capsys, out, FIRST_AS_OF, str(source))[0] == 0
+    earlier = _snapshot(out)
+    run = subprocess.Popen([sys.executable, "-m", "support_kit.cli", "report", str(source),
+                            "--as-of", SECOND_AS_OF, "--out", str(out)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=os.environ | {"PYTHONPATH": str(Path(__file__).parents[1])},
+                           start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".report.support-kit-writing-*/*")):
+        assert run.poll() is None and time.monotonic() < deadline, "no staging folder seen"
+        time.sleep(0.02)
+    os.killpg(run.pid, signal.SIGKILL)  # the writer and its forked workbook process
+    run.wait()
+
+    assert _snapshot(out) == earlier
+    assert list(tmp_path.glob(".report.support-kit-writing-*"))  # the killed run's folder
+    assert _report(capsys, out, SECOND_AS_OF, str(source))[0] == 0
+    assert not list(tmp_path.glob(".report.support-kit-writing-*"))
+    assert json.loads((out / "summary.json").read_text())["as_of"] == SECOND_AS_OF
+
+
+def test_out_that_does_not_exist_appears_whole(tmp_path, capsys):
+    out = tmp_path / "new" / f"report-{uuid.uuid4().hex[:6]}"
+    assert _report(capsys, out, FIRST_AS_OF)[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["summary.json", "customers.csv", "rejects.csv", "report.xlsx", "expiry_timeline.png",
+         "report.html", "reminders.csv"])
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
