@@ -20,6 +20,8 @@ log = logging.getLogger("support_kit.amazon")
 #: (connect, read) seconds: an unreachable Amazon is reported quickly, not after minutes.
 DEFAULT_TIMEOUT = (3.05, 15.0)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+#: Regions where Amazon answers getAccount (and only to apps with the role; FACTS.md).
+ACCOUNT_REGIONS = ("EU",)
 SPAPI_HOSTS = {"NA": "https://sellingpartnerapi-na.amazon.com",
                "EU": "https://sellingpartnerapi-eu.amazon.com",
                "FE": "https://sellingpartnerapi-fe.amazon.com"}
@@ -33,6 +35,7 @@ class AmazonError(Exception):
     code: str
     message: str
     request_id: str | None = None
+    details: str = ""
 
     def __str__(self) -> str:
         rid = f", request id {self.request_id}" if self.request_id else ""
@@ -137,12 +140,16 @@ class AmazonClient:
         return data, request_id
 
     def get_account(self, access_token: Secret, region: str) -> tuple[dict, str | None]:
-        """Sellers ``getAccount``: ``payload`` with ``sellingPlan`` and participations."""
+        """Sellers ``getAccount``: ``payload`` with ``sellingPlan`` and participations.
+
+        Amazon answers it in the EU region only, and only for apps with the Account
+        Information Service Provider or Finance and Accounting role (403 otherwise)."""
         return self._get("/sellers/v1/account", access_token, region)
 
     def get_marketplace_participations(self, access_token: Secret, region: str
                                        ) -> tuple[dict, str | None]:
-        """Sellers ``getMarketplaceParticipations``: ``payload`` is a list."""
+        """Sellers ``getMarketplaceParticipations``: ``payload`` is a list. Answered in every
+        region for most seller roles: the call that proves a token works."""
         return self._get("/sellers/v1/marketplaceParticipations", access_token, region)
 
 
@@ -163,7 +170,8 @@ def _error(response: requests.Response, data: dict) -> AmazonError:
         else {}
     code = data.get("error") or first.get("code") or "error"
     message = data.get("error_description") or first.get("message") or response.reason or ""
-    return AmazonError(response.status_code, str(code), str(message), _request_id(response))
+    return AmazonError(response.status_code, str(code), str(message), _request_id(response),
+                       str(first.get("details") or ""))
 
 
 def _request_id(response: requests.Response) -> str | None:

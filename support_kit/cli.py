@@ -171,7 +171,7 @@ def cmd_live_check(args: argparse.Namespace, settings: Settings) -> int:
     if run.app_problem:
         print(f"APP PROBLEM: {run.app_problem}")
     for r in run.results:
-        extra = " ".join(filter(None, [r.selling_plan or "", ",".join(r.marketplaces),
+        extra = " ".join(filter(None, [r.plan_text("en"), ",".join(r.marketplaces),
                                        ";".join(r.findings)]))
         print(f"{r.customer_id:<12} {r.live_state:<24} {extra} {r.detail}"
               + (f" [{r.request_id}]" if r.request_id else ""))
@@ -186,7 +186,9 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     faults = Faults(args.latency, args.fail_rate, args.throttle_rate, args.drop_rate,
                     args.malformed_rate)
     sandbox = Sandbox(customers, settings, as_of=args.as_of, port=args.port, faults=faults,
-                      draft_app=args.draft_app)
+                      draft_app=args.draft_app, account_role=not args.no_account_role,
+                      client_secret_expired=args.client_secret_expired,
+                      consent_error=args.consent_error)
     print(f"Sandbox Amazon on {sandbox.url} ({customers.rows_loaded} customers). Point the kit "
           "at it with:")
     print(f"  SUPPORT_KIT_LWA_ENDPOINT={sandbox.url}/auth/o2/token")
@@ -316,6 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--malformed-rate", type=float, default=0.0, metavar="R")
     p.add_argument("--draft-app", action="store_true",
                    help="behave like an app in Draft (links need version=beta)")
+    p.add_argument("--no-account-role", action="store_true",
+                   help="the app lacks the role for getAccount: it answers 403 (as Amazon)")
+    p.add_argument("--client-secret-expired", action="store_true",
+                   help="the app's LWA client secret has expired: every Sellers call is a 403")
+    p.add_argument("--consent-error", metavar="CODE",
+                   help="the consent page shows this error (e.g. MD9010, SPDC8143)")
     return parser
 
 

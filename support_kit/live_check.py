@@ -1,12 +1,19 @@
 """Ask Amazon whether each token still works, and classify the answer into a live state.
 
-A check that failed is never reported as valid or expired: ``unreachable``, ``throttled``
-and ``error`` say the check itself did not get an answer.
+A token is proven with ``getMarketplaceParticipations`` (every region). ``getAccount`` adds
+the selling plan where Amazon answers it (EU only, and only for apps with the role); where
+it does not, the token is still ``alive`` and the plan is "not checked" (FACTS.md, "Sellers
+API: which call works where"). A check that failed is never reported as valid or expired:
+``unreachable``, ``throttled`` and ``error`` say the check itself did not get an answer. The
+app's own credentials failing (a wrong or an expired client secret) is the app's problem:
+the run stops once and blames no seller.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -15,7 +22,7 @@ import pandas as pd
 import requests
 
 from . import rules
-from .amazon import AmazonClient, AmazonError, participations
+from .amazon import ACCOUNT_REGIONS, AmazonClient, AmazonError, participations
 from .config import Secret, Settings
 from .customers import CustomerList
 from .errors import SupportKitError
@@ -26,6 +33,14 @@ from .views import render
 LIVE_STATES = ("alive", "expired", "revoked", "no_token", "app_credentials_invalid",
                "unreachable", "throttled", "error")
 DEFAULT_CONCURRENCY = 8
+#: How far the selling plan was checked: by getAccount, or why not.
+PLAN_CHECKS = ("checked", "not_available", "refused", "failed")
+#: The app's own problems: a wrong client id/secret, or an expired client secret.
+APP_PROBLEMS = ("invalid_client", "client_secret_expired")
+#: Live findings: what Amazon says against the customer data (to fix in the data).
+LIVE_FINDINGS = ("plan_not_professional", "data_says_professional", "data_says_individual",
+                 "data_says_wrong_account")
+_SECRET_EXPIRED = re.compile(r"secret.*expired|expired.*secret", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,8 @@ class LiveResult:
     request_id: str | None = None
     detail: str = ""
     findings: tuple[str, ...] = ()
+    plan_check: str = ""
+    app_problem: str | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -47,7 +64,15 @@ class LiveResult:
         return data
 
     def label(self, lang: str = "de") -> str:
+        if self.app_problem:
+            return text(lang, f"app_problem.{self.app_problem}")
         return text(lang, f"live_state.{self.live_state}")
+
+    def plan_text(self, lang: str = "de") -> str:
+        """The selling plan Amazon reports, or why it was not checked."""
+        if self.plan_check in ("", "checked"):
+            return self.selling_plan or ""
+        return text(lang, f"plan_check.{self.plan_check}")
 
     def _repr_html_(self) -> str:
         return render("live_result.html", r=self, lang="de")
@@ -66,6 +91,24 @@ class LiveCheckRun:
                 "counts": self.counts}
 
 
+def app_problem(error: AmazonError) -> str | None:
+    """Whether an error is the app's own problem, and which one (see :data:`APP_PROBLEMS`).
+
+    A wrong secret is LWA's ``invalid_client``; an expired one a 403 whose details say so.
+
+    >>> app_problem(AmazonError(403, "Unauthorized", "Access to requested resource is denied.",
+    ...             details="The LWA secret token you provided has expired."))
+    'client_secret_expired'
+    >>> app_problem(AmazonError(401, "invalid_client", "Client authentication failed"))
+    'invalid_client'
+    """
+    if _SECRET_EXPIRED.search(f"{error.message} {error.details}"):
+        return "client_secret_expired"
+    if error.code in ("invalid_client", "unauthorized_client"):
+        return "invalid_client"
+    return None
+
+
 def classify_lwa_error(error: AmazonError, expired_by_date: bool) -> str:
     """The live state for an error from the token endpoint.
 
@@ -76,13 +119,22 @@ def classify_lwa_error(error: AmazonError, expired_by_date: bool) -> str:
     >>> classify_lwa_error(AmazonError(401, "invalid_client", ""), expired_by_date=False)
     'app_credentials_invalid'
     """
+    if app_problem(error):
+        return "app_credentials_invalid"
     if error.code == "invalid_grant":
         return "expired" if expired_by_date else "revoked"
-    if error.code in ("invalid_client", "unauthorized_client"):
-        return "app_credentials_invalid"
     if error.status == 429:
         return "throttled"
     return "error"
+
+
+def _failed(customer_id: str, exc: AmazonError) -> LiveResult:
+    problem = app_problem(exc)
+    state = "app_credentials_invalid" if problem else "throttled" if exc.status == 429 \
+        else "error"
+    return LiveResult(customer_id, state, request_id=exc.request_id,
+                      detail=f"{exc.code}: {exc.message} {exc.details}".strip(),
+                      app_problem=problem)
 
 
 def check_one(client: AmazonClient, row: pd.Series, token: Secret | None) -> LiveResult:
@@ -95,24 +147,52 @@ def check_one(client: AmazonClient, row: pd.Series, token: Secret | None) -> Liv
     try:
         grant = client.refresh_access_token(token)
     except AmazonError as exc:
-        return LiveResult(customer_id, classify_lwa_error(exc, expired_by_date),
-                          request_id=exc.request_id, detail=f"{exc.code}: {exc.message}")
+        result = _failed(customer_id, exc)
+        if result.live_state == "app_credentials_invalid":
+            return result
+        return dataclasses.replace(result, live_state=classify_lwa_error(exc, expired_by_date))
     except (requests.ConnectionError, requests.Timeout) as exc:
         return LiveResult(customer_id, "unreachable", detail=_network_detail(exc))
-    try:
-        account, request_id = client.get_account(grant.access_token, region)
-        listed, _ = client.get_marketplace_participations(grant.access_token, region)
+    try:  # the proof: answered in every region
+        listed, request_id = client.get_marketplace_participations(grant.access_token, region)
     except AmazonError as exc:
-        state = "throttled" if exc.status == 429 else "error"
-        return LiveResult(customer_id, state, request_id=exc.request_id,
-                          detail=f"{exc.code}: {exc.message}")
+        return _failed(customer_id, exc)
     except (requests.ConnectionError, requests.Timeout) as exc:
         return LiveResult(customer_id, "unreachable", detail=_network_detail(exc))
-    payload = account.get("payload") or {}
-    plan = str(payload.get("sellingPlan") or "").upper() or None
-    findings = ("plan_not_professional",) if plan == "INDIVIDUAL" else ()
+    plan, plan_check = None, "not_available"
+    if region in ACCOUNT_REGIONS:  # the bonus: the plan, where Amazon answers getAccount
+        try:
+            account, _ = client.get_account(grant.access_token, region)
+            plan = str((account.get("payload") or {}).get("sellingPlan") or "").upper() or None
+            plan_check = "checked"
+        except AmazonError as exc:
+            if app_problem(exc):
+                return _failed(customer_id, exc)
+            plan_check = "refused" if exc.status == 403 else "failed"
+        except (requests.ConnectionError, requests.Timeout):
+            plan_check = "failed"
     return LiveResult(customer_id, "alive", plan, tuple(participations(listed.get("payload"))),
-                      request_id, "token works", findings)
+                      request_id, "token works", live_findings(row, plan), plan_check)
+
+
+def live_findings(row: pd.Series, plan: str | None) -> tuple[str, ...]:
+    """What a working token and Amazon's plan say against the customer data.
+
+    >>> live_findings(pd.Series({"selling_plan": "professional",
+    ...                          "account_type": "amazon_payments"}), "INDIVIDUAL")
+    ('plan_not_professional', 'data_says_professional', 'data_says_wrong_account')
+    """
+    listed_plan = str(row.get("selling_plan") or "")
+    found = []
+    if plan == "INDIVIDUAL":
+        found.append("plan_not_professional")
+        if listed_plan == "professional":
+            found.append("data_says_professional")
+    elif plan == "PROFESSIONAL" and listed_plan == "individual":
+        found.append("data_says_individual")
+    if str(row.get("account_type") or "") in rules.WRONG_ACCOUNTS:
+        found.append("data_says_wrong_account")  # only Seller Central accounts authorize
+    return tuple(found)
 
 
 def _network_detail(exc: Exception) -> str:
@@ -146,7 +226,7 @@ def live_check(customers: CustomerList, settings: Settings, customer_ids: Iterab
     own_client = client is None
     client = client or AmazonClient(settings, pool_size=max(concurrency, 1))
     results: list[LiveResult] = []
-    app_problem: str | None = None
+    problem: str | None = None
     try:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             futures = [pool.submit(check_one, client, row,
@@ -155,22 +235,19 @@ def live_check(customers: CustomerList, settings: Settings, customer_ids: Iterab
             for done, future in enumerate(futures, start=1):
                 result = future.result()
                 results.append(result)
-                if result.live_state == "app_credentials_invalid" and app_problem is None:
-                    app_problem = (
-                        "Amazon rejects the app's own LWA credentials (invalid_client): check "
-                        "SUPPORT_KIT_LWA_CLIENT_ID and SUPPORT_KIT_LWA_CLIENT_SECRET (rotated "
-                        "every 180 days). This is not a problem of the sellers.")
+                if result.live_state == "app_credentials_invalid" and problem is None:
+                    problem = text("en", f"app_problem.{result.app_problem or 'invalid_client'}")
                     for pending in futures[done:]:
                         pending.cancel()
                 if progress:
                     progress(done, len(futures))
-                if app_problem:
+                if problem:
                     break
     finally:
         if own_client:
             client.close()
     counts = {s: sum(r.live_state == s for r in results) for s in LIVE_STATES}
-    return LiveCheckRun(results, app_problem, counts)
+    return LiveCheckRun(results, problem, counts)
 
 
 def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings: Settings,

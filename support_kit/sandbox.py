@@ -1,9 +1,14 @@
 """A local Amazon on 127.0.0.1 for demo, training and tests, speaking Amazon's contract.
 
 - ``POST /auth/o2/token``: Login with Amazon, both grants, Amazon's error shapes.
-- ``GET /sellers/v1/account`` and ``/sellers/v1/marketplaceParticipations``.
+- ``GET /sellers/v1/account`` and ``/sellers/v1/marketplaceParticipations``. As at Amazon,
+  getAccount answers for EU sellers only, and only while the app has the role (switch
+  ``account_role``); an expired client secret (switch ``client_secret_expired``) makes every
+  Sellers API call a 403 saying so.
 - ``GET /apps/authorize/consent``: a Seller Central-like consent page, with a switch to sign
-  in as another seller, an Individual-plan account or with Amazon Payments credentials.
+  in as another seller, an Individual-plan account, with Amazon Payments credentials or as a
+  user who is not the account's primary user ("Invalid Access"); ``consent_error`` makes it
+  show any consent-page error code.
 - ``GET /callback``: shows what came back, for a trainee to copy.
 
 Faults (latency, 5xx, 429, dropped connections, malformed JSON) can be injected into the
@@ -24,7 +29,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from . import marketplaces, rules
+from . import consent_errors, marketplaces, rules
+from .amazon import ACCOUNT_REGIONS
 from .config import Settings
 from .customers import CustomerList
 from .renewal import read_state
@@ -32,7 +38,10 @@ from .views import render
 
 CODE_LIFETIME_S = 300  # spapi_oauth_code: 5 minutes, single use
 ACCESS_LIFETIME_S = 3600
-SIGN_IN_AS = ("own", "other", "individual", "payments")
+SIGN_IN_AS = ("own", "other", "individual", "payments", "secondary")
+#: Amazon's 403 when an app without the role (or outside the EU) calls getAccount.
+DENIED = {"code": "Unauthorized", "message": "Access to requested resource is denied."}
+SECRET_EXPIRED = "The LWA secret token you provided has expired."  # noqa: S105 (a message)
 _MARKET_DETAILS = {  # currency, language, consumer domain
     "CA": ("CAD", "en_CA", "www.amazon.ca"), "US": ("USD", "en_US", "www.amazon.com"),
     "MX": ("MXN", "es_MX", "www.amazon.com.mx"), "BR": ("BRL", "pt_BR", "www.amazon.com.br"),
@@ -85,10 +94,16 @@ class Sandbox:
     def __init__(self, customers: CustomerList, settings: Settings,
                  as_of: dt.date | None = None, port: int = 0, faults: Faults = Faults(),
                  draft_app: bool = False, redirect_uris: tuple[str, ...] = (),
-                 seed: int | None = None):
+                 seed: int | None = None, account_role: bool = True,
+                 client_secret_expired: bool = False, consent_error: str | None = None):
         self.settings = settings
         self.faults = faults
         self.draft_app = draft_app
+        self.account_role = account_role
+        self.client_secret_expired = client_secret_expired
+        self.consent_error = consent_errors.normalise(consent_error) if consent_error else None
+        if consent_error and self.consent_error is None:
+            consent_errors.explain(consent_error, "en")  # raises: names the known codes
         self._extra_redirects = tuple(redirect_uris)
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -336,8 +351,15 @@ def _handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
                                              "details": "The access token you provided is "
                                              "revoked, malformed or invalid."}]})
                 return
+            if sandbox.client_secret_expired:
+                self._json(403, {"errors": [DENIED | {"details": SECRET_EXPIRED}]})
+                return
             limit = {"x-amzn-RateLimit-Limit": "0.016"}
-            if path == "/sellers/v1/account":
+            if path == "/sellers/v1/account" and not (
+                    sandbox.account_role and marketplaces.lookup(account.country_code).region
+                    in ACCOUNT_REGIONS):
+                self._json(403, {"errors": [DENIED]})
+            elif path == "/sellers/v1/account":
                 self._json(200, {"payload": {
                     "businessType": "PRIVATE_LIMITED",
                     "sellingPlan": account.plan,
@@ -349,6 +371,12 @@ def _handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
                 self._json(404, {"errors": [{"code": "NotFound", "message": "Not found"}]})
 
         def _problem_page(self, q: dict[str, str]) -> str | None:
+            forced = sandbox.consent_error or (
+                "INVALID_ACCESS" if q.get("as") == "secondary" else None)
+            if forced:
+                return render("sandbox/message.html", title="We're sorry",
+                              code=consent_errors.SHOWN.get(forced, forced),
+                              message=consent_errors.AMAZON_PAGES[forced])
             if q.get("application_id") != sandbox.settings.app_id:
                 return render("sandbox/message.html", title="We're sorry", code="MD9100",
                               message="The application id in this link is unknown.")

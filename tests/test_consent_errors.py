@@ -69,3 +69,33 @@ def test_panel_refuses_a_link_in_the_panels_language(demo):
         panel.status.value and "No renewal" not in panel.status.value
     assert "Einzelanbieter" in panel.reply_text.value.split("\n")[2]
     desk.close()
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_sandbox_shows_each_consent_error(demo, settings, code):
+    import requests
+
+    from support_kit.renewal import renewal_link
+    from support_kit.sandbox import Sandbox
+
+    with Sandbox(demo, settings, as_of=AS_OF, consent_error=code) as amazon:
+        link = renewal_link(demo, "C100001", amazon.client_settings())
+        page = requests.get(link.url, timeout=5)
+    shown = "Invalid Access" if code == "INVALID_ACCESS" else code
+    assert page.status_code == 400 and f"Error {shown}" in page.text
+
+
+def test_sandbox_secondary_user_sees_invalid_access(sandbox, demo):
+    import requests
+
+    from support_kit.renewal import renewal_link
+
+    link = renewal_link(demo, "C100001", sandbox.client_settings())
+    page = requests.get(link.url + "&as=secondary", timeout=5).text
+    assert "Invalid Access: You do not have permissions to view this page." in page
+    assert 'id="as-secondary"' in requests.get(link.url, timeout=5).text
+
+
+def test_sandbox_refuses_an_unknown_consent_error(demo, settings, capsys):
+    code, _, err = run_cli(capsys, "sandbox", "--port", "0", "--consent-error", "MD4711")
+    assert code == 2 and "MD4711" in err and "MD1000" in err

@@ -50,6 +50,19 @@ def test_sandbox_responses_validate_against_amazons_model(sandbox, demo, model):
     assert response.json()["errors"][0]["code"] == "Unauthorized"
 
 
+def test_sandbox_refuses_get_account_outside_the_eu_as_amazon(sandbox, demo, model):
+    with AmazonClient(sandbox.client_settings()) as client:
+        access = token(client, demo, "C100008").reveal()  # Australia
+    answer = requests.get(f"{sandbox.url}/sellers/v1/account",
+                          headers={"x-amz-access-token": access}, timeout=5)
+    assert answer.status_code == 403
+    validate(model, "ErrorList", answer.json()["errors"])
+    listed = requests.get(f"{sandbox.url}/sellers/v1/marketplaceParticipations",
+                          headers={"x-amz-access-token": access}, timeout=5)
+    assert listed.status_code == 200
+    validate(model, "GetMarketplaceParticipationsResponse", listed.json())
+
+
 def test_client_parses_amazons_own_examples(model):
     paths = model["paths"]
     account = paths["/sellers/v1/account"]["get"]["responses"]["200"]["x-amzn-api-sandbox"]
