@@ -80,7 +80,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     out = check_folder(args.out)  # before the long work: a bad --out is told at once
     customers = _customers(args, settings)
     stages(f"loaded {customers.rows_loaded:,} customers, rejected {customers.rows_rejected:,}")
-    report = build_report(customers, args.as_of, settings.timezone)
+    report = build_report(customers, args.as_of, settings.timezone,
+                          settings.lwa_secret_expires)
     stages("evaluated states, dates and findings")
     for path in report.write_all(out, settings, progress=stages):
         print(path)
@@ -327,6 +328,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _app_secret_banner(args: argparse.Namespace, settings: Settings) -> None:
+    """Warn on stderr when the app's LWA client secret is expiring or expired."""
+    from .app_credentials import client_secret
+
+    day = getattr(args, "as_of", None) or rules.today(settings.timezone)
+    banner = client_secret(settings.lwa_secret_expires, day).banner(
+        getattr(args, "lang", None) or "en")
+    if banner:
+        print(f"support-kit: WARNING: {banner}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 2 a problem to fix)."""
     parser = build_parser()
@@ -334,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with shown_safely():  # customer text never acts on the terminal
         try:
             settings = load_settings()
+            _app_secret_banner(args, settings)
             return COMMANDS[args.command](args, settings)
         except KeyboardInterrupt:
             print("support-kit: stopped.", file=sys.stderr)

@@ -5,6 +5,7 @@ With none of them set the kit runs in demo mode (bundled demo customers, a local
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import os
 import secrets
@@ -111,6 +112,7 @@ class Settings:
     store: str | None = None
     token_key: Secret | None = field(default=None, repr=False)
     agent: str = ""
+    lwa_secret_expires: dt.date | None = None
     demo: bool = False
 
     @property
@@ -189,8 +191,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         store=desk["STORE"] or None,
         token_key=_secret(desk["TOKEN_KEY"] or (DEMO_TOKEN_KEY if demo else "")),
         agent=desk["AGENT"] or agent_name(env),
+        lwa_secret_expires=_secret_expires(env, timezone, raw["LWA_CLIENT_ID"]),
         demo=demo,
     )
+
+
+def _secret_expires(env: Mapping[str, str], timezone: str, client_id: str) -> dt.date | None:
+    """``SUPPORT_KIT_LWA_SECRET_EXPIRES``: a date or a saved notification; it does not leave
+    demo mode (it says something about the app, not about where the kit points)."""
+    from .app_credentials import parse_expiry
+
+    return parse_expiry(env.get(PREFIX + "LWA_SECRET_EXPIRES") or "", timezone,
+                        client_id or None)
 
 
 def agent_name(environ: Mapping[str, str] | None = None) -> str:

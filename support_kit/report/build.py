@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import rules
+from ..app_credentials import client_secret
 from ..config import DEFAULT_TIMEZONE, Settings
 from ..customers import CustomerList
 from ..exports import write_csv
@@ -67,6 +68,7 @@ class Report:
     rejects: pd.DataFrame
     source: str
     timezone: str = DEFAULT_TIMEZONE
+    lwa_secret_expires: dt.date | None = None  # SUPPORT_KIT_LWA_SECRET_EXPIRES
     _summary: dict | None = field(default=None, repr=False)
     _chart: bytes | None = field(default=None, repr=False)
     _lists: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
@@ -104,6 +106,7 @@ class Report:
             "by_plan": _counts(f["selling_plan"].replace("", "unknown")),
             "by_account_type": _counts(f["account_type"].replace("", "unknown")),
             "by_finding": {k: by_finding.get(k, 0) for k in rules.FILE_FINDINGS},
+            "app": client_secret(self.lwa_secret_expires, self.as_of).to_dict(),
         }
 
     def customers_table(self) -> pd.DataFrame:
@@ -310,7 +313,8 @@ def _counts(values: pd.Series, order: tuple[str, ...] | None = None) -> dict[str
 
 
 def build_report(customers: CustomerList, as_of: dt.date | None = None,
-                 timezone: str = DEFAULT_TIMEZONE) -> Report:
+                 timezone: str = DEFAULT_TIMEZONE, lwa_secret_expires: dt.date | None = None
+                 ) -> Report:
     """Evaluate all ``customers`` as of ``as_of`` (default: today in ``timezone``).
 
     >>> from support_kit.customers import load, demo_path
@@ -321,4 +325,5 @@ def build_report(customers: CustomerList, as_of: dt.date | None = None,
     as_of = as_of or rules.today(timezone)
     frame = rules.evaluate(customers.customers, as_of, timezone)
     frame["bucket"] = buckets(frame)
-    return Report(as_of, frame, customers.rejects, customers.source, timezone)
+    return Report(as_of, frame, customers.rejects, customers.source, timezone,
+                  lwa_secret_expires)

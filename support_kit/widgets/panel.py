@@ -79,3 +79,18 @@ def demo_banner(lang: str = "de") -> widgets.HTML:
         f'<div class="sk-demo-banner" style="background:#fff3cd;border:1px solid #f0c36d;'
         f'padding:6px 10px;border-radius:4px;font-weight:600">'
         f'{html.escape(text(lang, "demo_banner"))}</div>')
+
+
+def banners(desk: Any, lang: str = "de") -> list[widgets.HTML]:
+    """The banners every panel shows on top: demo data, and the app's own LWA client secret
+    when it is expiring or expired (every seller stops then; nobody needs to re-authorize)."""
+    from ..app_credentials import client_secret
+
+    shown = [demo_banner(lang)] if desk.demo else []
+    secret = client_secret(desk.settings.lwa_secret_expires, desk.today)
+    if secret.banner(lang):
+        shown.append(widgets.HTML(
+            f'<div class="sk-app-banner" data-state="{secret.state}" style="background:#fdecea;'
+            f'border:1px solid #c62828;padding:6px 10px;border-radius:4px;font-weight:600">'
+            f'{html.escape(secret.banner(lang))}</div>'))
+    return shown

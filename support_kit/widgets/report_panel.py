@@ -16,7 +16,7 @@ from ..report import Report, build_report
 from ..report.build import BUCKETS, table_of
 from ..report.staging import written_whole
 from .download import download_link
-from .panel import Panel, demo_banner
+from .panel import Panel, banners
 
 ALL = "(all)"
 SHOWN_ROWS = 200
@@ -78,7 +78,7 @@ class ReportPanel(Panel):
         for kind, button in self.buttons.items():
             button.on_click(self.guarded(lambda _b, k=kind: self.export(k)))
 
-        top = [demo_banner(lang)] if self.desk.demo else []
+        top = banners(self.desk, lang)
         filters = widgets.HBox([self.state, widgets.VBox([self.bucket, self.marketplace,
                                                           self.plan, self.account]),
                                 widgets.VBox([self.as_of, self.sort_by, self.descending])])
@@ -107,7 +107,8 @@ class ReportPanel(Panel):
     def rebuild(self) -> None:
         day = self.as_of.value or self.desk.today
         self._step(0, f"evaluating {self.desk.customers.rows_loaded:,} customers …")
-        self.report = build_report(self.desk.customers, day, self.desk.settings.timezone)
+        self.report = build_report(self.desk.customers, day, self.desk.settings.timezone,
+                                   self.desk.settings.lwa_secret_expires)
         self._offered.clear()  # files of another day are not this report's
         self.files_view.value = ""
         self._step(1, "counting …")

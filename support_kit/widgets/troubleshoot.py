@@ -15,7 +15,7 @@ from ..renewal import CallbackResult, RenewalLink
 from ..replies import ReplyDraft
 from ..texts import text
 from ..views import render
-from .panel import Panel, demo_banner
+from .panel import Panel, banners
 
 
 @dataclass
@@ -92,7 +92,7 @@ class TroubleshootPanel(Panel):
         self.explain_button.on_click(self.guarded(lambda _b: self.explain_code()))
         self.reply_text.observe(self.guarded(lambda _c: self._update_mailto()), names="value")
 
-        top = [demo_banner(lang)] if self.desk.demo else []
+        top = banners(self.desk, lang)
         self.widget = widgets.VBox(top + [
             widgets.HBox([self.search, self.language]), self.suggestions, self.status,
             self.details, self.diagnosis_view, self.actions,

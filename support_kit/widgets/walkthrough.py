@@ -12,7 +12,7 @@ from ..renewal import CallbackResult
 from ..texts import text
 from ..training import STEPS, Answer, Quiz, TrainingWorld, diagnosis_label
 from ..views import render
-from .panel import Panel, demo_banner
+from .panel import Panel, banners
 
 TRAINING_CUSTOMER = "C100001"
 
@@ -80,7 +80,7 @@ class Walkthrough(Panel):
         self.next_question_button.on_click(self.guarded(lambda _b: self.show_question()))
         self.save_button.on_click(self.guarded(lambda _b: self.save()))
 
-        top = [demo_banner(lang)] if self.desk.demo else []
+        top = banners(self.desk, lang)
         steps_box = widgets.VBox([
             widgets.HTML(f"<h3>{html.escape(text(lang, 'training.title'))}</h3>"),
             widgets.HBox([self.progress, self.progress_text]), self.step_view,
