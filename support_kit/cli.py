@@ -13,11 +13,9 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from . import rules
 from .config import Settings, load_settings
 from .customers import CustomerList, load, source_for
 from .desk import Desk
-from .diagnosis import diagnose
 from .problems import is_fixable, json_text, one_line, problem_line, shown_safely
 from .texts import LANGUAGES
 
@@ -57,14 +55,17 @@ def _customers(args: argparse.Namespace, settings: Settings) -> CustomerList:
     return load(source_for(explicit, settings.customers))
 
 
+def _desk(args: argparse.Namespace, settings: Settings) -> Desk:
+    """The desk on the command's customers and day: the store's renewals laid over them."""
+    return Desk(settings, _customers(args, settings), getattr(args, "as_of", None))
+
+
 def _print_json(data: object) -> None:
     print(json_text(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
 
 def cmd_diagnose(args: argparse.Namespace, settings: Settings) -> int:
-    as_of = args.as_of or rules.today(settings.timezone)
-    result = diagnose(_customers(args, settings), args.customer_id, as_of, args.lang,
-                      settings.timezone)
+    result = _desk(args, settings).diagnose(args.customer_id, args.lang)
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -78,7 +79,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
     stages = _Stages(sys.stderr.isatty())
     out = check_folder(args.out)  # before the long work: a bad --out is told at once
-    customers = _customers(args, settings)
+    customers = _desk(args, settings).customers
     stages(f"loaded {customers.rows_loaded:,} customers, rejected {customers.rows_rejected:,}")
     report = build_report(customers, args.as_of, settings.timezone,
                           settings.lwa_secret_expires)
@@ -89,11 +90,14 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
+    from .desk import link_detail
     from .renewal import renewal_link
 
-    link = renewal_link(_customers(args, settings), args.customer_id, settings,
+    desk = _desk(args, settings)  # in demo mode the link points at `support-kit sandbox`
+    link = renewal_link(desk.customers, args.customer_id, settings,
                         redirect_uri=args.redirect_uri, draft=args.draft, lang=args.lang,
                         valid_days=args.valid_days, message_lang=args.lang or "en")
+    desk.record("link_made", link.customer_id, link_detail(link))
     if args.json:
         _print_json(link.to_dict())
     else:
@@ -125,47 +129,55 @@ def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify_callback(args: argparse.Namespace, settings: Settings) -> int:
-    from .live_check import confirm_renewal
     from .renewal import verify_callback
 
-    customers = _customers(args, settings)
-    result = verify_callback(args.url, customers, settings, lang=args.lang)
+    desk = _desk(args, settings)
+    result = verify_callback(args.url, desk.customers, settings, lang=args.lang)
+    desk.record_callback(result)
     data = result.to_dict()
+    confirmation = None
     if result.ok and args.exchange:
-        desk = Desk(settings, customers)  # in demo mode: a sandbox in this process
-        try:
-            live, refresh_token = confirm_renewal(result, customers, desk.amazon(), desk.today)
+        try:  # in demo mode: the sandbox that issued the code, else one in this process
+            confirmation = desk.confirm(result, args.lang)
         finally:
             desk.close()
-        data["exchange"] = {"ok": refresh_token is not None, "refresh_token":
-                            str(refresh_token) if refresh_token else None,
-                            "live_state": live.live_state, "detail": live.detail,
-                            "request_id": live.request_id}
+        data["exchange"] = confirmation.to_dict()
     if args.json:
         _print_json(data)
     else:
         print("\n".join(result.messages))
-        if "exchange" in data:
-            exchange = data["exchange"]
-            print("exchange: " + ("ok, refresh token [secure] received; live check: "
-                                  + exchange["live_state"] if exchange["ok"]
-                                  else exchange["detail"]))
-    exchanged = data.get("exchange", {"ok": True})["ok"]
-    return 0 if result.ok and exchanged else 1
+        if confirmation is not None:
+            print(confirmation)
+    return 0 if result.ok and (confirmation is None or confirmation.ok) else 1
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    timeline = _desk(args, settings).history(args.customer_id, args.lang)
+    if args.json:
+        _print_json(timeline.to_list())
+    else:
+        print(timeline)
+    return 0
+
+
+def cmd_note(args: argparse.Namespace, settings: Settings) -> int:
+    event = _desk(args, settings).note(args.customer_id, args.text, args.contacted, args.lang)
+    print(f"{event.customer_id}: {event.label(args.lang)} ({event.agent})")
+    return 0
 
 
 def cmd_live_check(args: argparse.Namespace, settings: Settings) -> int:
     from .live_check import live_check
 
-    customers = _customers(args, settings)
-    desk = Desk(settings, customers, args.as_of)  # in demo mode: a sandbox in this process
+    desk = _desk(args, settings)  # in demo mode: a sandbox in this process
     bar = _ProgressBar(sys.stderr.isatty() and not args.json)
     try:
-        run = live_check(customers, desk.amazon(), args.customer_ids, as_of=args.as_of,
+        run = live_check(desk.customers, desk.amazon(), args.customer_ids, as_of=args.as_of,
                          concurrency=args.concurrency, progress=bar)
     finally:
         bar.close()
         desk.close()
+    desk.record_live_checks(run.results)
     if args.json:
         _print_json(run.to_dict())
         return 0
@@ -183,7 +195,8 @@ def cmd_live_check(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     from .sandbox import Faults, Sandbox
 
-    customers = load(source_for(args.customers, settings.customers))
+    listed = load(source_for(args.customers, settings.customers))
+    customers = Desk(settings, listed, args.as_of).customers  # it accepts the desk's tokens
     faults = Faults(args.latency, args.fail_rate, args.throttle_rate, args.drop_rate,
                     args.malformed_rate)
     sandbox = Sandbox(customers, settings, as_of=args.as_of, port=args.port, faults=faults,
@@ -230,6 +243,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "explain": cmd_explain,
     "verify-callback": cmd_verify_callback,
     "live-check": cmd_live_check,
+    "history": cmd_history,
+    "note": cmd_note,
     "sandbox": cmd_sandbox,
 }
 
@@ -307,6 +322,21 @@ def build_parser() -> argparse.ArgumentParser:
     as_of_option(p)
     p.add_argument("--concurrency", type=int, default=8, metavar="N")
     p.add_argument("--json", action="store_true")
+
+    p = add("history", "Show what the desk did for one customer, newest first.")
+    p.add_argument("customer_id")
+    input_option(p)
+    p.add_argument("--lang", choices=LANGUAGES, default="de")
+    p.add_argument("--json", action="store_true", help="a JSON list of events (at, agent, "
+                   "kind, customer_id, seller_id, detail)")
+
+    p = add("note", "Keep a note for one customer (e.g. what was agreed on the phone).")
+    p.add_argument("customer_id")
+    p.add_argument("text")
+    input_option(p)
+    p.add_argument("--contacted", action="store_true",
+                   help="the seller was contacted: record a 'contacted' event with the text")
+    p.add_argument("--lang", choices=LANGUAGES, default="de")
 
     p = add("sandbox", "Run a local Amazon on 127.0.0.1 for demo, training and tests.")
     p.add_argument("--port", type=int, default=8765)

@@ -77,6 +77,8 @@ class Diagnosis:
     gap_from: dt.date | None = None
     gap_to: dt.date | None = None
     gap_text: str = ""
+    #: ``list`` (the customer list's date) or ``desk`` (a renewal confirmed at the desk).
+    authorized_source: str = "list"
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (dates as ISO, consequences and findings as id lists)."""
@@ -103,6 +105,10 @@ class Diagnosis:
             self.explanation,
             f"{text(lang, 'ui.next_step')}: {self.next_step}",
         ]
+        if self.authorized_on:
+            lines.append(f"{text(lang, 'desk.authorized_on')}: "
+                         f"{format_date(self.authorized_on, lang)} "
+                         f"({text(lang, 'desk.source_' + self.authorized_source)})")
         if self.gap_text:
             lines.append(self.gap_text)
         if self.expires_on:
@@ -177,6 +183,7 @@ def from_row(row: pd.Series, as_of: dt.date, lang: str = "de") -> Diagnosis:
                        customer_id=row["customer_id"], **shown),
         link_allowed=situation.link_allowed,
         gap_text=gap_text(dates["gap_from"], dates["gap_to"], lang),
+        authorized_source=str(row.get("authorized_source", "list")),
         **dates,
     )
 

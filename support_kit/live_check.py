@@ -26,7 +26,6 @@ from .amazon import ACCOUNT_REGIONS, AmazonClient, AmazonError, participations
 from .config import Secret, Settings
 from .customers import CustomerList
 from .errors import SupportKitError
-from .renewal import CallbackResult
 from .texts import text
 from .views import render
 
@@ -152,13 +151,13 @@ def check_one(client: AmazonClient, row: pd.Series, token: Secret | None) -> Liv
             return result
         return dataclasses.replace(result, live_state=classify_lwa_error(exc, expired_by_date))
     except (requests.ConnectionError, requests.Timeout) as exc:
-        return LiveResult(customer_id, "unreachable", detail=_network_detail(exc))
+        return LiveResult(customer_id, "unreachable", detail=network_detail(exc))
     try:  # the proof: answered in every region
         listed, request_id = client.get_marketplace_participations(grant.access_token, region)
     except AmazonError as exc:
         return _failed(customer_id, exc)
     except (requests.ConnectionError, requests.Timeout) as exc:
-        return LiveResult(customer_id, "unreachable", detail=_network_detail(exc))
+        return LiveResult(customer_id, "unreachable", detail=network_detail(exc))
     plan, plan_check = None, "not_available"
     if region in ACCOUNT_REGIONS:  # the bonus: the plan, where Amazon answers getAccount
         try:
@@ -195,7 +194,7 @@ def live_findings(row: pd.Series, plan: str | None) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _network_detail(exc: Exception) -> str:
+def network_detail(exc: Exception) -> str:
     timed_out = isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower()
     kind = "timed out" if timed_out else "connection failed"
     return f"{kind} ({type(exc).__name__})"
@@ -249,30 +248,3 @@ def live_check(customers: CustomerList, settings: Settings, customer_ids: Iterab
     counts = {s: sum(r.live_state == s for r in results) for s in LIVE_STATES}
     return LiveCheckRun(results, problem, counts)
 
-
-def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings: Settings,
-                    as_of: dt.date | None = None, client: AmazonClient | None = None
-                    ) -> tuple[LiveResult, Secret | None]:
-    """Trade a verified callback's code for tokens and check the new token at once.
-
-    Returns the live result and the new refresh token (a :class:`Secret`, to store).
-    """
-    if not callback.ok or callback.code is None:
-        raise SupportKitError("Only a verified callback can be exchanged: " + str(callback))
-    own_client = client is None
-    client = client or AmazonClient(settings)
-    try:
-        try:
-            grant = client.exchange_code(callback.code, callback.redirect_uri)
-        except AmazonError as exc:
-            return LiveResult(str(callback.customer_id), "error", request_id=exc.request_id,
-                              detail=f"code exchange failed: {exc.code}: {exc.message}"), None
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            return LiveResult(str(callback.customer_id), "unreachable",
-                              detail=_network_detail(exc)), None
-        row = rules.evaluate(customers.find(callback.customer_id),
-                             as_of or rules.today(settings.timezone), settings.timezone).iloc[0]
-        return check_one(client, row, grant.refresh_token), grant.refresh_token
-    finally:
-        if own_client:
-            client.close()

@@ -31,7 +31,7 @@ CONSENT_PATH = "/apps/authorize/consent"
 _SALT = "support-kit.renewal-state"
 _NOT_TEXT = re.compile("[\ud800-\udfff]")  # bytes a terminal passed on that were not UTF-8
 CALLBACK_PROBLEMS = ("state_invalid", "state_expired", "seller_mismatch", "code_missing",
-                     "customer_unknown")
+                     "customer_unknown", "seller_missing", "customer_mismatch")
 
 
 class NoLink(SupportKitError):
@@ -73,10 +73,12 @@ class CallbackResult:
     messages: tuple[str, ...]
     code: Secret | None = field(default=None, repr=False)
     redirect_uri: str | None = None
+    #: The customer had no seller id on file: Amazon's is new and must be compared.
+    seller_new: bool = False
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "customer_id": self.customer_id,
-                "selling_partner_id": self.selling_partner_id,
+                "selling_partner_id": self.selling_partner_id, "seller_new": self.seller_new,
                 "problems": list(self.problems), "messages": list(self.messages)}
 
     def __str__(self) -> str:
@@ -175,11 +177,14 @@ def instructions(lang: str, url: str | None, valid_until: str = "") -> str:
 
 
 def verify_callback(url: str, customers: CustomerList, settings: Settings,
-                    lang: str = "de", now: dt.datetime | None = None) -> CallbackResult:
+                    lang: str = "de", now: dt.datetime | None = None,
+                    customer_id: str | None = None) -> CallbackResult:
     """Check that a callback URL comes from our link, for that customer's own seller account.
 
     Problems: ``state_invalid``, ``state_expired``, ``customer_unknown``, ``seller_mismatch``,
-    ``code_missing``.
+    ``seller_missing`` (no ``selling_partner_id``), ``code_missing``, and
+    ``customer_mismatch`` when ``customer_id`` (the one on screen) is given and the link was
+    made for another customer.
     """
     settings.require("state_secret")
     if _NOT_TEXT.search(url):
@@ -199,21 +204,30 @@ def verify_callback(url: str, customers: CustomerList, settings: Settings,
         problems.append(pid)
         messages.append(text(lang, f"callback.{pid}", **fields))
 
+    on_screen = customer_id
     payload = read_state(query.get("state", ""), settings.state_secret)
     customer_id = payload["c"] if payload else None
+    expected = ""
     if payload is None:
         problem("state_invalid")
     else:
+        if on_screen is not None and str(on_screen) != customer_id:
+            problem("customer_mismatch", customer_id=customer_id, on_screen=on_screen)
         if now.timestamp() > payload["e"]:
             problem("state_expired")
         if (customers.customers["customer_id"] == customer_id).sum() == 0:
             problem("customer_unknown")
         expected = payload["s"]
-        if expected and seller and seller != expected:
+        if seller is None:
+            problem("seller_missing")
+        elif expected and seller != expected:
             problem("seller_mismatch", got=seller, expected=expected)
     if code is None:
         problem("code_missing")
+    seller_new = payload is not None and not expected and seller is not None
     if not problems:
         messages.append(text(lang, "callback.ok"))
+        if seller_new:
+            messages.append(text(lang, "callback.seller_new", seller_id=seller))
     return CallbackResult(not problems, customer_id, seller, tuple(problems), tuple(messages),
-                          Secret(code) if code else None, redirect_uri)
+                          Secret(code) if code else None, redirect_uri, seller_new)

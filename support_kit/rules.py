@@ -170,6 +170,8 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
                    "authorized_at", "revoked_at", "language"):
         if column not in frame:
             frame[column] = ""
+    if "authorized_source" not in frame:  # the desk's renewals say "desk" (support_kit.store)
+        frame["authorized_source"] = "list"
     day = pd.Timestamp(as_of)
 
     frame["country_code"] = marketplaces.country_codes(frame["marketplace"])

@@ -116,6 +116,7 @@ class Sandbox:
             alive = customer_id in working
             self._refresh[token] = (customer_id, self._accounts[customer_id] if alive else None)
         self._codes: dict[str, tuple[Account, str, float]] = {}
+        self.code_exchanges = 0
         self._access: dict[str, tuple[Account, float]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self._server.daemon_threads = True
@@ -208,6 +209,7 @@ class Sandbox:
             return 200, self._grant(account, refresh=None)
         if grant == "authorization_code":
             with self._lock:
+                self.code_exchanges += 1  # tests see whether Amazon was asked again
                 entry = self._codes.pop(form.get("code", ""), None)  # single use
             if entry is None or time.monotonic() > entry[2] or (
                     form.get("redirect_uri") and form["redirect_uri"] != entry[1]):

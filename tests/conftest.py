@@ -11,6 +11,8 @@ import pytest
 from support_kit import cli
 from support_kit.customers import COLUMNS, demo_path, load
 
+from .store_fixtures import demo_sandbox_process, desk_store, postgres_server  # noqa: F401
+
 AS_OF = dt.date(2026, 12, 1)
 CANARY_TOKEN = "Atzr|CANARY-refresh-7f3a9c"
 CANARY_SECRET = "CANARY-client-secret-91b2"
@@ -26,6 +28,16 @@ def _no_settings(monkeypatch):
     for name in list(os.environ):
         if name.startswith("SUPPORT_KIT_"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _own_store(tmp_path, monkeypatch):
+    """Each test has its own desk memory: the default store lives in a fresh data folder."""
+    from support_kit.store import Store
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    yield
+    Store.close_all()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,9 @@ def query(url):
 
 
 def callback(state, seller="ATXGPCQ8XEK1KF", code="ANcode123"):
-    params = {"state": state, "selling_partner_id": seller}
+    params = {"state": state}
+    if seller:
+        params["selling_partner_id"] = seller
     if code:
         params["spapi_oauth_code"] = code
     return "https://desk.example/callback?" + urlencode(params)
@@ -139,3 +141,33 @@ def test_cli_link_json_and_verify_exit_codes(capsys, monkeypatch):
     assert code == 1 and json.loads(out)["problems"] == ["state_invalid"]
     code, _, err = run_cli(capsys, "link", "C100015")
     assert code == 2 and "marketplace" in err
+
+
+def test_callback_without_seller_is_refused(demo, settings):
+    state = sign_state("C100005", "ATXGPCQ8XEK1KF", settings.state_secret,
+                       NOW + dt.timedelta(days=7))
+    result = verify_callback(callback(state, seller=None), demo, settings, now=NOW, lang="en")
+    assert not result.ok and result.problems == ("seller_missing",)
+    assert "selling_partner_id" in result.messages[0]
+
+
+def test_customer_without_seller_id_gets_amazons_as_new(tmp_path, settings):
+    from support_kit.customers import load
+
+    customers = load(write_csv(tmp_path / "c.csv", [customer("7", seller_id="")]))
+    state = sign_state("7", "", settings.state_secret, NOW + dt.timedelta(days=7))
+    result = verify_callback(callback(state, seller="ANEWSELLER1"), customers, settings,
+                             now=NOW, lang="en")
+    assert result.ok and result.seller_new
+    assert "ANEWSELLER1 (new)" in str(result) and "Compare it" in str(result)
+    assert not verify_callback(callback(state, seller=None), customers, settings,
+                               now=NOW).ok  # no seller at all: still refused
+
+
+def test_callback_for_another_customer_than_on_screen(demo, settings):
+    state = sign_state("C100005", "ATXGPCQ8XEK1KF", settings.state_secret,
+                       NOW + dt.timedelta(days=7))
+    result = verify_callback(callback(state), demo, settings, now=NOW, lang="en",
+                             customer_id="C100001")
+    assert result.problems == ("customer_mismatch",)
+    assert "belongs to customer C100005, not to customer C100001" in result.messages[0]

@@ -1,18 +1,21 @@
-"""End to end over HTTP: link -> consent page -> callback -> verify -> exchange -> alive."""
+"""End to end over HTTP: link -> consent page -> callback -> verify -> exchange -> alive,
+and the renewal then counts everywhere (diagnosis, live check, report, history)."""
 
+import csv
 import json
 
 import requests
+from cryptography.fernet import Fernet
 
-from support_kit.live_check import confirm_renewal
 from support_kit.renewal import renewal_link, verify_callback
 
-from .conftest import AS_OF, assert_no_canary, confirm_consent, run_cli
+from .conftest import assert_no_canary, confirm_consent, run_cli, run_json
+from .store_fixtures import dump_store
 
 
-def test_link_consent_callback_verify_exchange_alive(sandbox, demo):
+def test_consent_page_shows_the_app_and_the_seller(sandbox, demo):
     settings = sandbox.client_settings()
-    link = renewal_link(demo, "C100005", settings)  # expired: the renewal brings it back
+    link = renewal_link(demo, "C100005", settings)
     assert link.url.startswith(sandbox.url + "/apps/authorize/consent?")
     page = requests.get(link.url, timeout=5)
     assert "I direct Amazon to provide" in page.text and "ATXGPCQ8XEK1KF" in page.text
@@ -20,15 +23,83 @@ def test_link_consent_callback_verify_exchange_alive(sandbox, demo):
     assert confirmed.status_code == 302
     callback_url = confirmed.headers["Location"]
     assert callback_url.startswith(sandbox.url + "/callback?")
-    shown = requests.get(callback_url, timeout=5)
-    assert "spapi_oauth_code" in shown.text
-    result = verify_callback(callback_url, demo, settings)
-    assert result.ok and result.customer_id == "C100005"
-    live, refresh_token = confirm_renewal(result, demo, settings, as_of=AS_OF)
-    assert live.live_state == "alive" and refresh_token is not None
-    # the code was used once; a second exchange fails
-    again, _ = confirm_renewal(result, demo, settings, as_of=AS_OF)
-    assert again.live_state == "error" and "invalid_grant" in again.detail
+    assert "spapi_oauth_code" in requests.get(callback_url, timeout=5).text
+    assert verify_callback(callback_url, demo, settings).customer_id == "C100005"
+
+
+def test_the_whole_renewal_loop(sandbox_env, desk_store, capsys, tmp_path, monkeypatch):
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", key)
+    monkeypatch.setenv("SUPPORT_KIT_AGENT", "anna")
+    before = run_json(capsys, "diagnose", "C100005")
+    assert before["state"] == "expired" and before["authorized_source"] == "list"
+
+    link = run_json(capsys, "link", "C100005")
+    callback_url = confirm_consent(link["url"]).headers["Location"]
+    code, out, err = run_cli(capsys, "verify-callback", callback_url, "--exchange", "--json")
+    assert code == 0, out + err
+    exchange = json.loads(out)["exchange"]
+    assert exchange["status"] == "renewed" and exchange["live_state"] == "alive"
+    assert exchange["renewed_by"] == "anna"
+
+    after = run_json(capsys, "diagnose", "C100005")
+    assert after["state"] == "valid" and after["authorized_source"] == "desk"
+    assert after["days_left"] >= 364 and not after["consequences"]
+    live = run_json(capsys, "live-check", "C100005")["results"][0]
+    assert live["live_state"] == "alive"  # with the token the desk received
+    assert run_cli(capsys, "report", "--out", str(tmp_path / "report"))[0] == 0
+    with open(tmp_path / "report" / "customers.csv", encoding="utf-8") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["customer_id"] == "C100005")
+    assert row["state"] == "valid" and row["authorized_source"] == "desk"
+
+    history = run_json(capsys, "history", "C100005")
+    kinds = [e["kind"] for e in history]
+    for kind in ("link_made", "callback_verified", "renewed", "live_checked"):
+        assert kind in kinds
+    assert kinds.index("renewed") < kinds.index("callback_verified") < kinds.index("link_made")
+    assert {e["agent"] for e in history} == {"anna"}
+    assert set(history[0]) == {"at", "agent", "kind", "customer_id", "seller_id", "detail"}
+
+    # the integration reads the new token through the Python API, never on screen
+    from support_kit.desk import Desk
+
+    desk = Desk.open()
+    token = desk.customers.refresh_tokens.get("C100005")
+    assert str(token) == "[secure]" and token.reveal().startswith("Atzr|sandbox-")
+    issued = token.reveal()
+    everything = dump_store(desk_store) + out + err
+    assert issued not in everything and key not in everything
+    assert_no_canary(everything)
+
+
+def test_no_token_key_refuses_before_the_code_is_spent(sandbox_env, desk_store, capsys,
+                                                       monkeypatch):
+    link = run_json(capsys, "link", "C100005")
+    callback_url = confirm_consent(link["url"]).headers["Location"]
+    code, out, err = run_cli(capsys, "verify-callback", callback_url, "--exchange")
+    assert code == 2 and "SUPPORT_KIT_TOKEN_KEY" in err and "Traceback" not in err
+    assert "renewed" not in [e["kind"] for e in run_json(capsys, "history", "C100005")]
+
+    monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", Fernet.generate_key().decode())
+    code, out, err = run_cli(capsys, "verify-callback", callback_url, "--exchange", "--json")
+    assert code == 0, out + err  # the same code still works
+    assert json.loads(out)["exchange"]["status"] == "renewed"
+
+
+def test_second_exchange_says_already_renewed(sandbox_env, desk_store, capsys, monkeypatch):
+    monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("SUPPORT_KIT_AGENT", "ben")
+    link = run_json(capsys, "link", "C100001")
+    callback_url = confirm_consent(link["url"]).headers["Location"]
+    assert run_cli(capsys, "verify-callback", callback_url, "--exchange")[0] == 0
+    exchanges = sandbox_env.code_exchanges
+    code, out, err = run_cli(capsys, "verify-callback", callback_url, "--exchange", "--lang",
+                             "en")
+    assert code == 0, err
+    assert "Already renewed" in out and "by ben" in out
+    assert sandbox_env.code_exchanges == exchanges  # Amazon not asked
+    kinds = [e["kind"] for e in run_json(capsys, "history", "C100001")]
+    assert kinds.count("renewed") == 1
 
 
 def test_wrong_account_is_caught_at_verification(sandbox, demo):
@@ -59,6 +130,8 @@ def test_consent_refusals_and_md_errors(sandbox, demo):
 def test_draft_app_needs_version_beta(demo, settings):
     from support_kit.sandbox import Sandbox
 
+    from .conftest import AS_OF
+
     with Sandbox(demo, settings, as_of=AS_OF, draft_app=True) as sb:
         client_settings = sb.client_settings()
         plain = renewal_link(demo, "C100001", client_settings)
@@ -67,15 +140,13 @@ def test_draft_app_needs_version_beta(demo, settings):
         assert "I direct Amazon" in requests.get(beta.url, timeout=5).text
 
 
-def test_cli_verify_and_exchange_masks_the_refresh_token(sandbox_env, capsys, demo):
-    from support_kit.config import load_settings
-
-    link = renewal_link(demo, "C100001", load_settings())
-    callback_url = confirm_consent(link.url).headers["Location"]
+def test_readme_path_demo_sandbox_in_another_process(capsys, demo_sandbox_process):
+    """`support-kit sandbox` runs; link, consent, verify --exchange in this one (demo)."""
+    link = run_json(capsys, "link", "C100005")
+    assert link["url"].startswith(demo_sandbox_process)
+    callback_url = confirm_consent(link["url"]).headers["Location"]
     code, out, err = run_cli(capsys, "verify-callback", callback_url, "--exchange", "--json")
     assert code == 0, out + err
-    data = json.loads(out)
-    assert data["ok"] and data["exchange"]["refresh_token"] == "[secure]"
-    assert data["exchange"]["live_state"] == "alive"
-    assert "Atzr|" not in out and "ANsandbox" not in out
-    assert_no_canary(out + err)
+    assert json.loads(out)["exchange"]["live_state"] == "alive"
+    assert run_json(capsys, "diagnose", "C100005")["authorized_source"] == "desk"
+    assert run_json(capsys, "live-check", "C100005")["results"][0]["live_state"] == "alive"

@@ -95,8 +95,72 @@ def test_live_check_link_reply_and_callback_in_demo(desk):
     confirmed = confirm_consent(link.url)
     panel.callback_url.value = confirmed.headers["Location"]
     panel.verify_button.click()
-    assert panel.value.callback.ok and panel.value.confirmed.live_state == "alive"
     assert 'data-ok="true"' in panel.callback_view.value
+
+
+@pytest.fixture
+def today_desk(demo):
+    """A demo desk as of today, so a renewal confirmed now counts in its views."""
+    desk = Desk(load_settings({}), demo)
+    yield desk
+    desk.close()
+
+
+def test_confirmed_renewal_counts_at_once_and_twice_is_already_renewed(today_desk):
+    panel = TroubleshootPanel(today_desk, customer_id="C100005", lang="en")
+    assert panel.value.diagnosis.state == "expired"
+    panel.link_button.click()
+    callback = confirm_consent(panel.value.link.url).headers["Location"]
+    panel.callback_url.value = callback
+    panel.verify_button.click()
+    assert panel.value.callback.ok and panel.value.confirmed.status == "renewed"
+    assert panel.value.confirmed.live.live_state == "alive"
+    assert 'data-state="valid"' in panel.diagnosis_view.value  # the badge follows at once
+    assert 'data-source="desk"' in panel.diagnosis_view.value
+    assert "sk-error" not in panel.status.value
+    kinds = [e.kind for e in today_desk.history("C100005")]
+    assert kinds[:3] == ["live_checked", "renewed", "callback_verified"]
+    assert 'data-kind="renewed"' in panel.timeline_view.value
+    # pressing "Verify" again: no second exchange, no green tick next to an Amazon error
+    panel.callback_url.value = callback
+    panel.verify_button.click()
+    assert panel.value.confirmed.status == "already_renewed"
+    assert "Already renewed" in panel.status.value and "sk-error" not in panel.status.value
+    assert [e.kind for e in today_desk.history("C100005")].count("renewed") == 1
+
+
+def test_another_customers_callback_is_refused_on_screen(today_desk):
+    panel = TroubleshootPanel(today_desk, customer_id="C100005", lang="en")
+    panel.link_button.click()
+    callback = confirm_consent(panel.value.link.url).headers["Location"]
+    panel.search.value = "C100001"  # the agent moved on to another customer
+    assert panel.callback_url.value == "" and panel.callback_view.value == ""
+    panel.callback_url.value = callback
+    panel.verify_button.click()
+    assert panel.value.callback.problems == ("customer_mismatch",)
+    assert panel.value.confirmed is None  # nothing exchanged
+    assert "customer C100005" in panel.status.value and "sk-error" in panel.status.value
+    assert 'data-ok="false"' in panel.callback_view.value
+    assert "renewed" not in [e.kind for e in today_desk.history("C100005")]
+
+
+def test_note_box_and_timeline(today_desk):
+    panel = TroubleshootPanel(today_desk, customer_id="C100001", lang="en")
+    assert "Nothing has been recorded" in panel.timeline_view.value
+    panel.note_button.click()
+    assert "The note is empty" in panel.status.value
+    panel.note_text.value = "Called <b>Mr. Ray</b>; he renews tonight"
+    panel.contacted.value = True
+    panel.note_button.click()
+    assert panel.note_text.value == "" and panel.contacted.value is False
+    panel.note_text.value = "mail sent as well"
+    panel.note_button.click()
+    events = today_desk.history("C100001")
+    assert [e.kind for e in events] == ["note", "contacted"]
+    shown = panel.timeline_view.value
+    assert shown.index("mail sent as well") < shown.index("Mr. Ray")  # newest first
+    assert "&lt;b&gt;Mr. Ray&lt;/b&gt;" in shown and "<b>Mr. Ray" not in shown
+    assert today_desk.agent in shown
 
 
 def test_failing_live_check_shows_a_message_and_details(demo):

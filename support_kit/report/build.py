@@ -32,7 +32,7 @@ BUCKET_LABELS = {"expired": "stopped (expired or revoked)", "<=7": "expire withi
 ACTION_COLUMNS = ("customer_id", "shop_name", "contact_email", "marketplace", "language",
                   "state", "expires_on", "days_left", "stopped_since", "findings")
 CUSTOMER_CSV_COLUMNS = ("customer_id", "shop_name", "marketplace", "state", "expires_on",
-                        "days_left", "findings")
+                        "days_left", "findings", "authorized_source")
 #: The workbook's "All" sheet stops here and says that customers.csv has every row; the
 #: action sheets hold every row up to Excel's own limit.
 ALL_SHEET_ROWS = 10_000

@@ -79,6 +79,12 @@ class Timeline:
     lang: str = "de"
     timezone: str = "Europe/Berlin"
 
+    def __iter__(self):
+        return iter(self.events)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
     def local(self, event: Event) -> str:
         from zoneinfo import ZoneInfo
 

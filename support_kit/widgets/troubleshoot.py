@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
+from ..confirmation import Confirmation
 from ..consent_errors import ConsentError, explain
 from ..desk import Desk
 from ..diagnosis import Diagnosis
@@ -27,7 +28,7 @@ class Case:
     link: RenewalLink | None = None
     reply: ReplyDraft | None = None
     callback: CallbackResult | None = None
-    confirmed: LiveResult | None = None
+    confirmed: Confirmation | None = None
     consent_error: ConsentError | None = None
 
 
@@ -76,11 +77,20 @@ class TroubleshootPanel(Panel):
         self.explain_button = widgets.Button(description=text(lang, "ui.explain"),
                                              icon="question", layout=widgets.Layout(width="auto"))
         self.consent_view = widgets.HTML()
+        self.note_text = widgets.Textarea(placeholder=text(lang, "desk.note_placeholder"),
+                                          layout=widgets.Layout(width="80%", height="60px"))
+        self.contacted = widgets.Checkbox(value=False, description=text(lang, "desk.contacted"),
+                                          indent=False, layout=widgets.Layout(width="auto"))
+        self.note_button = widgets.Button(description=text(lang, "desk.save_note"),
+                                          icon="pencil", layout=widgets.Layout(width="auto"))
+        self.timeline_view = widgets.HTML()
         self.actions = widgets.VBox([
             widgets.HBox([self.live_button, self.link_button]), self.live_view, self.link_view,
             widgets.HTML(f"<b>{html.escape(text(lang, 'ui.reply_draft'))}</b>"),
             self.reply_text, self.mailto_view,
-            widgets.HBox([self.callback_url, self.verify_button]), self.callback_view])
+            widgets.HBox([self.callback_url, self.verify_button]), self.callback_view,
+            widgets.HBox([self.note_text, widgets.VBox([self.contacted, self.note_button])]),
+            self.timeline_view])
         self.actions.layout.display = "none"
 
         self.search.observe(self.guarded(self._on_search), names="value")
@@ -91,6 +101,7 @@ class TroubleshootPanel(Panel):
         self.verify_button.on_click(self.guarded(lambda _b: self.verify()))
         self.explain_button.on_click(self.guarded(lambda _b: self.explain_code()))
         self.reply_text.observe(self.guarded(lambda _c: self._update_mailto()), names="value")
+        self.note_button.on_click(self.guarded(lambda _b: self.save_note()))
 
         top = banners(self.desk, lang)
         self.widget = widgets.VBox(top + [
@@ -133,8 +144,11 @@ class TroubleshootPanel(Panel):
                              (self.callback_url, "ui.callback"),
                              (self.verify_button, "ui.verify"),
                              (self.consent_code, "ui.consent_code"),
-                             (self.explain_button, "ui.explain")):
+                             (self.explain_button, "ui.explain"),
+                             (self.contacted, "desk.contacted"),
+                             (self.note_button, "desk.save_note")):
             control.description = text(self.lang, key)
+        self.note_text.placeholder = text(self.lang, "desk.note_placeholder")
         self.search.placeholder = text(self.lang, "ui.search_placeholder")
         if self.case.diagnosis:
             self.show(self.case.diagnosis.customer_id)
@@ -146,7 +160,10 @@ class TroubleshootPanel(Panel):
         self.diagnosis_view.value = diagnosis._repr_html_()
         for view in (self.live_view, self.link_view, self.callback_view, self.mailto_view):
             view.value = ""
+        self.callback_url.value = ""  # a callback belongs to one customer only
+        self.note_text.value, self.contacted.value = "", False
         self.reply_text.value = self.desk.reply(customer_id, None).body
+        self.show_history()
         self.actions.layout.display = ""
         self.say(f"{diagnosis.customer_id}: {diagnosis.state_label}")
         return self.case
@@ -165,6 +182,7 @@ class TroubleshootPanel(Panel):
         result = self.desk.live_check(customer_id)
         self.case.live = result
         self.live_view.value = render("live_result.html", r=result, lang=self.lang)
+        self.show_history()
         self.say(f"{customer_id}: {result.label(self.lang)}",
                  "info" if result.live_state in ("alive", "no_token") else "error")
         return result
@@ -178,6 +196,7 @@ class TroubleshootPanel(Panel):
                                       copy=text(self.lang, "ui.copy"))
         self.reply_text.value = self.case.reply.body
         self._update_mailto()
+        self.show_history()
         self.say(f"{customer_id}: {text(self.lang, 'ui.renewal_link')} ✓")
         return link
 
@@ -201,14 +220,36 @@ class TroubleshootPanel(Panel):
         return explained
 
     def verify(self) -> CallbackResult:
-        self._require_customer()
-        result = self.desk.verify(self.callback_url.value, self.lang)
-        self.case.callback = result
+        """Verify the pasted callback for the customer on screen; if it is theirs, exchange
+        the code once and keep the token (another customer's callback: nothing exchanged)."""
+        customer_id = self._require_customer()
+        result = self.desk.verify(self.callback_url.value, self.lang, customer_id=customer_id)
+        self.case.callback, self.case.confirmed = result, None
         view = result._repr_html_()
+        ok = result.ok
         if result.ok:
-            confirmed = self.desk.confirm(result)
+            confirmed = self.desk.confirm(result, self.lang)
             self.case.confirmed = confirmed
-            view += render("live_result.html", r=confirmed, lang=self.lang)
+            view += confirmed._repr_html_(self.lang)
+            ok = confirmed.ok
+            self.diagnosis_view.value = self.desk.diagnose(customer_id, self.lang)._repr_html_()
         self.callback_view.value = view
-        self.say(str(result.messages[0]), "info" if result.ok else "error")
+        message = self.case.confirmed.message if self.case.confirmed else result.messages[0]
+        self.say(message, "info" if ok else "error")
+        self.show_history()
         return result
+
+    # --- the desk's memory ----------------------------------------------------------------
+    def show_history(self) -> None:
+        """Show the customer's timeline (newest first)."""
+        if self.case.diagnosis is not None:
+            customer_id = self.case.diagnosis.customer_id
+            self.timeline_view.value = self.desk.history(customer_id, self.lang)._repr_html_()
+
+    def save_note(self) -> None:
+        """Keep the note (as ``contacted`` when ticked) and show it in the timeline."""
+        customer_id = self._require_customer()
+        self.desk.note(customer_id, self.note_text.value, self.contacted.value, self.lang)
+        self.note_text.value, self.contacted.value = "", False
+        self.show_history()
+        self.say(text(self.lang, "desk.note_saved"))

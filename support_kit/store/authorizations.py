@@ -1,0 +1,119 @@
+"""The desk's renewals as the customers' newest authorization (date, seller id, token).
+
+The rules stay in :mod:`support_kit.rules`; this only supplies a newer ``authorized_at``
+where the desk confirmed a renewal after the list's date, and says so in
+``authorized_source`` (``list`` or ``desk``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from .. import rules
+from ..config import Secret, Settings
+from ..customers import CustomerList, RefreshTokens
+from ..errors import SupportKitError
+from .store import Store
+from .vault import KEY_SETTING, TokenVault
+
+SOURCES = ("list", "desk")
+
+
+def vault_for(settings: Settings) -> TokenVault | None:
+    """The token vault of these settings (the demo key in demo mode), or ``None``."""
+    return TokenVault(settings.token_key) if settings.token_key else None
+
+
+class DeskTokens(RefreshTokens):
+    """The list's refresh tokens, with the desk's renewed ones (sealed) in front.
+
+    A desk token is opened only when asked for, with the desk's token key.
+    """
+
+    def __init__(self, listed: RefreshTokens, sealed: dict[str, str], vault: TokenVault | None):
+        super().__init__({})
+        self._listed = listed
+        self._sealed = sealed
+        self._vault = vault
+
+    def get(self, customer_id: str) -> Secret | None:
+        sealed = self._sealed.get(str(customer_id))
+        if sealed is None:
+            return self._listed.get(customer_id)
+        if self._vault is None:
+            raise SupportKitError(
+                f"Customer {customer_id} was renewed at the desk; its refresh token is stored "
+                f"encrypted and {KEY_SETTING} is not set. Set it to the desk's token key.")
+        return self._vault.open(sealed)
+
+    def __contains__(self, customer_id: object) -> bool:
+        return str(customer_id) in self._sealed or customer_id in self._listed
+
+    def __len__(self) -> int:
+        return len(self._listed) + sum(c not in self._listed for c in self._sealed)
+
+    def pairs(self) -> Iterable[tuple[str, str]]:
+        for customer_id, token in self._listed.pairs():
+            if customer_id not in self._sealed:
+                yield customer_id, token
+        if self._vault is not None:
+            for customer_id, sealed in self._sealed.items():
+                yield customer_id, self._vault.open(sealed).reveal()
+
+
+def end_of_day(day: dt.date, timezone: str) -> dt.datetime:
+    """The last moment of ``day`` in the desk's time zone, in UTC.
+
+    >>> end_of_day(dt.date(2026, 12, 1), "Europe/Berlin").isoformat()
+    '2026-12-01T23:00:00+00:00'
+    """
+    start = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(timezone))
+    return start.astimezone(dt.UTC)
+
+
+def with_desk_renewals(customers: CustomerList, store: Store, settings: Settings,
+                       as_of: dt.date | None = None) -> CustomerList:
+    """``customers`` with each desk renewal up to ``as_of`` (default: today) as its newest
+    authorization. Adds ``authorized_source`` to every row.
+
+    Where the desk renewal is newer than the list's date (or the list has none or a bad
+    one), ``authorized_at`` becomes the renewal time, a revocation on or before that day no
+    longer counts, an empty ``seller_id`` is filled with the one Amazon sent, and the token
+    the desk received is the customer's token.
+    """
+    as_of = as_of or rules.today(settings.timezone)
+    frame = customers.customers
+    renewed = store.latest_renewals(until=end_of_day(as_of, settings.timezone))
+    renewed = renewed[renewed["customer_id"].isin(frame["customer_id"])]
+    frame = frame.assign(authorized_source=pd.Categorical(
+        ["list"] * len(frame), categories=SOURCES) if len(frame) else pd.Categorical(
+        [], categories=SOURCES))
+    if renewed.empty:
+        return dataclasses.replace(customers, customers=frame)
+    rows = frame.index[frame["customer_id"].isin(renewed["customer_id"])]
+    mine = frame.loc[rows, ["customer_id", "authorized_at", "revoked_at", "seller_id"]]
+    by_id = renewed.set_index("customer_id").loc[mine["customer_id"]]
+    by_id.index = rows
+    listed_on, _bad = rules.parse_dates(mine["authorized_at"], settings.timezone)
+    renewed_at = by_id["renewed_at"]
+    renewed_on = renewed_at.dt.tz_convert(settings.timezone).dt.tz_localize(None).dt.normalize()
+    desk = listed_on.isna() | (renewed_on >= listed_on)
+    take = rows[desk.to_numpy()]
+    revoked_on, _ = rules.parse_dates(mine.loc[take, "revoked_at"], settings.timezone)
+    frame = frame.copy()
+    frame.loc[take, "authorized_at"] = renewed_at[take].map(lambda t: t.isoformat())
+    frame.loc[take, "authorized_source"] = "desk"
+    if "has_refresh_token" in frame:
+        frame.loc[take, "has_refresh_token"] = True
+    cleared = take[(revoked_on <= renewed_on[take]).to_numpy()]
+    frame.loc[cleared, "revoked_at"] = ""
+    missing = take[(mine.loc[take, "seller_id"].astype("str").str.strip() == "").to_numpy()]
+    frame.loc[missing, "seller_id"] = by_id.loc[missing, "seller_id"].fillna("").astype(str)
+    sealed = dict(zip(frame.loc[take, "customer_id"], by_id.loc[take, "token"], strict=True))
+    tokens = DeskTokens(customers.refresh_tokens, sealed, vault_for(settings))
+    return dataclasses.replace(customers, customers=frame, refresh_tokens=tokens)

@@ -1,0 +1,170 @@
+"""The desk's memory on SQLite and on a real PostgreSQL server: events from several
+processes, schema upgrades without loss, tokens sealed, renewals laid over the list."""
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+
+from support_kit.config import Secret, load_settings
+from support_kit.customers import load
+from support_kit.errors import SupportKitError
+from support_kit.rules import evaluate
+from support_kit.store import Event, Store, TokenVault
+from support_kit.store import engine as engines
+from support_kit.store.authorizations import with_desk_renewals
+
+from .conftest import CANARY_TOKEN, assert_no_canary, customer, run_cli, run_json, write_csv
+from .store_fixtures import dump_store
+
+WRITER = textwrap.dedent("""
+    import sys, time
+    from support_kit import cli
+    start, who = float(sys.argv[1]), sys.argv[2]
+    while time.time() < start:
+        time.sleep(0.005)
+    for i in range(20):
+        assert cli.main(["note", "C100001", f"{who} note {i}", "--contacted"]) == 0
+""")
+
+
+def test_forty_notes_from_two_processes_at_once(desk_store, capsys):
+    import os
+    import time
+
+    start = str(time.time() + 3)  # both open the fresh store (and migrate it) together
+    env = os.environ | {"SUPPORT_KIT_AGENT": "x"}
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, start, who], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+               for who in ("anna", "ben")]
+    for writer in writers:
+        assert writer.wait(timeout=120) == 0, writer.stderr.read().decode()
+    history = run_json(capsys, "history", "C100001")
+    texts = sorted(e["detail"]["text"] for e in history)
+    assert len(history) == 40 and len(set(texts)) == 40
+    assert {e["kind"] for e in history} == {"contacted"}
+
+
+def test_an_old_store_is_upgraded_without_loss(desk_store, capsys):
+    engine = engines.connect(desk_store)
+    engines.upgrade(engine, "0001")  # the first schema version, with data in it
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO events (at, agent, kind, customer_id, seller_id, detail) VALUES "
+            "('2026-11-02 10:00:00', 'carla', 'note', 'C100001', 'A1', '{\"text\": \"old\"}')"))
+        connection.execute(text(
+            "INSERT INTO renewals (code_hash, customer_id, seller_id, seller_new, agent, "
+            "claimed_at, renewed_at, token) VALUES ('h1', 'C100005', 'ATXGPCQ8XEK1KF', "
+            "false, 'carla', '2026-11-03 09:00:00', '2026-11-03 09:00:05', 'sealed')"))
+        assert engines.current_revision(connection) == "0001"
+    engine.dispose()
+    store = Store.open(desk_store)
+    with store.engine.connect() as connection:
+        assert engines.current_revision(connection) == engines.head_revision()
+        assert connection.execute(text("SELECT count(*) FROM report_runs")).scalar() == 0
+    old = store.history("C100001")
+    assert [(e.agent, e.kind, e.detail) for e in old] == [("carla", "note", {"text": "old"})]
+    assert old[0].at == dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC)
+    assert store.renewal("h1").renewed_at == dt.datetime(2026, 11, 3, 9, 0, 5, tzinfo=dt.UTC)
+    assert run_json(capsys, "history", "C100001")[0]["detail"] == {"text": "old"}
+
+
+def test_nothing_secret_reaches_an_event(desk_store):
+    store = Store.open(desk_store)
+    store.record(Event("note", "C1", detail={"text": f"seller pasted {CANARY_TOKEN}"},
+                       agent="anna"))
+    assert_no_canary(dump_store(desk_store))
+    assert "[secure]" in store.history("C1")[0].detail["text"]
+
+
+def test_unknown_event_kind_and_empty_note_are_refused(desk_store, capsys):
+    with pytest.raises(SupportKitError, match="Unknown event kind"):
+        Event("deleted", "C1")
+    code, _out, err = run_cli(capsys, "note", "C100001", "   ", "--lang", "en")
+    assert code == 2 and "empty" in err
+    code, _out, err = run_cli(capsys, "note", "C999999", "hello")
+    assert code == 2 and "C999999" in err
+
+
+def test_cli_note_and_history_text(desk_store, capsys, monkeypatch):
+    monkeypatch.setenv("SUPPORT_KIT_AGENT", "anna")
+    assert run_cli(capsys, "note", "C100003", "rang, voicemail", "--lang", "en")[0] == 0
+    assert run_cli(capsys, "note", "C100003", "spoke to Ms. Lee", "--contacted")[0] == 0
+    code, out, _ = run_cli(capsys, "history", "C100003", "--lang", "en")
+    lines = out.splitlines()
+    assert code == 0 and "Contacted" in lines[0] and "spoke to Ms. Lee" in lines[0]
+    assert "anna" in lines[1] and "Note" in lines[1] and "rang, voicemail" in lines[1]
+
+
+def test_bad_store_settings_are_named(capsys, monkeypatch):
+    monkeypatch.setenv("SUPPORT_KIT_STORE", "not a url")
+    code, _out, err = run_cli(capsys, "history", "C100001")
+    assert code == 2 and "SUPPORT_KIT_STORE" in err and "Traceback" not in err
+    monkeypatch.setenv("SUPPORT_KIT_STORE", "postgresql+psycopg://desk:CANARY-pw@127.0.0.1:9/x")
+    code, _out, err = run_cli(capsys, "history", "C100001")
+    assert code == 2 and "cannot be opened" in err and "database server" in err
+    assert_no_canary(err)
+
+
+def test_token_key_problems_are_clear():
+    with pytest.raises(SupportKitError, match="not a Fernet key"):
+        TokenVault(Secret("CANARY-not-a-key"))
+    sealed = TokenVault(Secret(Fernet.generate_key().decode())).seal(Secret(CANARY_TOKEN))
+    with pytest.raises(SupportKitError, match="not the key they were stored with") as caught:
+        TokenVault(Secret(Fernet.generate_key().decode())).open(sealed)
+    assert_no_canary(str(caught.value))
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    rotated = TokenVault(Secret(f"{new},{old}"))
+    assert rotated.open(TokenVault(Secret(old)).seal(Secret("t"))).reveal() == "t"
+
+
+def _renewed(store, customer_id, at, seller="ASELLER", token="Atzr|x", key=None):
+    vault = TokenVault(key or Secret(Fernet.generate_key().decode()))
+    assert store.claim(f"h-{customer_id}-{at}", customer_id, seller, False, "anna", at) is None
+    store.complete(f"h-{customer_id}-{at}", vault.seal(Secret(token)), at)
+
+
+def test_desk_renewal_is_the_newest_authorization(tmp_path, desk_store):
+    key = Fernet.generate_key().decode()
+    settings = load_settings({"SUPPORT_KIT_TOKEN_KEY": key, "SUPPORT_KIT_APP_ID": "x"})
+    customers = load(write_csv(tmp_path / "c.csv", [
+        customer("1", authorized_at="2025-11-01", revoked_at="2026-10-05"),  # revoked, renewed
+        customer("2", authorized_at="2026-11-20"),  # the list is newer than the desk
+        customer("3", authorized_at="", seller_id=""),  # never authorized, renewed
+        customer("4", authorized_at="2025-11-01", revoked_at="2026-11-28"),  # revoked after
+        customer("5", authorized_at="2025-06-01"),  # renewed after the as-of day
+    ]))
+    store = Store.open(desk_store)
+    moment = dt.datetime(2026, 11, 10, 15, 0, tzinfo=dt.UTC)
+    for cid in ("1", "2", "3", "4"):
+        _renewed(store, cid, moment, seller="ANEW3" if cid == "3" else f"A{cid}SELLER",
+                 key=Secret(key))
+    _renewed(store, "5", dt.datetime(2026, 12, 2, tzinfo=dt.UTC), key=Secret(key))
+    desk = with_desk_renewals(customers, store, settings, as_of=dt.date(2026, 12, 1))
+    frame = evaluate(desk.customers, dt.date(2026, 12, 1)).set_index("customer_id")
+    assert frame.loc["1", "state"] == "valid" and frame.loc["1", "authorized_source"] == "desk"
+    assert str(frame.loc["1", "authorized_on"].date()) == "2026-11-10"
+    assert frame.loc["2", "authorized_source"] == "list"
+    assert str(frame.loc["2", "authorized_on"].date()) == "2026-11-20"
+    assert frame.loc["3", "state"] == "valid" and frame.loc["3", "seller_id"] == "ANEW3"
+    assert frame.loc["4", "state"] == "revoked"  # a revocation after the renewal counts
+    assert frame.loc["5", "authorized_source"] == "list"  # not yet renewed on that day
+    assert desk.refresh_tokens.get("1").reveal() == "Atzr|x"
+    assert "1" in desk.refresh_tokens and repr(desk.refresh_tokens).endswith("[secure]>")
+    without_key = with_desk_renewals(customers, store, load_settings({"SUPPORT_KIT_APP_ID": "x"}),
+                                     as_of=dt.date(2026, 12, 1))
+    with pytest.raises(SupportKitError, match="SUPPORT_KIT_TOKEN_KEY"):
+        without_key.refresh_tokens.get("1")
+
+
+def test_history_json_is_a_list_of_events(desk_store, capsys):
+    assert run_cli(capsys, "note", "C100001", "hello")[0] == 0
+    events = run_json(capsys, "history", "C100001")
+    assert events[0]["kind"] == "note" and events[0]["customer_id"] == "C100001"
+    assert json.dumps(events)  # JSON all the way down
+    assert dt.datetime.fromisoformat(events[0]["at"]).tzinfo is not None
