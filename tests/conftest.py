@@ -31,11 +31,12 @@ def _no_settings(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _own_store(tmp_path, monkeypatch):
-    """Each test has its own desk memory: the default store lives in a fresh data folder."""
+def _own_store(tmp_path_factory, monkeypatch):
+    """Each test has its own desk memory: the default store lives in a fresh data folder
+    (outside the test's own tmp_path, which some tests check for stray files)."""
     from support_kit.store import Store
 
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
     yield
     Store.close_all()
 
