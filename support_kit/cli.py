@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+from . import rules
 from .config import Settings, load_settings
 from .customers import CustomerList, load, source_for
 from .desk import Desk
