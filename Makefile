@@ -36,7 +36,10 @@ app: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check support_kit tests benchmarks
 
+# The tests keep their desk memory (the default store) in build/test-data, never the user's.
+test: export XDG_DATA_HOME := $(CURDIR)/build/test-data
 test: lint
+	rm -rf build/test-data
 	$(BIN)/python -m pytest --doctest-modules support_kit tests
 	$(BIN)/python tests/nbval_prepare.py build/nbval >/dev/null
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg build/nbval
