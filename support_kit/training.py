@@ -15,14 +15,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
 
-from . import rules
+from . import consent_errors, rules
 from .amazon import AmazonError
 from .config import load_settings
 from .customers import CustomerList, demo_path, load
 from .demo import DEMO_AS_OF
 from .diagnosis import from_row
 from .exports import write_csv
-from .live_check import classify_lwa_error
+from .live_check import check_one, classify_lwa_error
 from .renewal import renewal_link, verify_callback
 from .texts import format_date, text
 
@@ -60,7 +60,10 @@ NEXT_ACTION = {
     "state_expired": ("send_new_link", "anytime"),
     "code_missing": ("retry_consent", "confirm"),
     "app_credentials_invalid": ("check_app_credentials", "app"),
+    "client_secret_expired": ("rotate_client_secret", "app"),
     "MD1000": ("resend_link_with_beta", "draft"),
+    "INVALID_ACCESS": ("ask_primary_user", "primary_user"),
+    "CONSENT_LIMIT_REACHED": ("pass_to_developer", "limit"),
 }
 ACTIONS = tuple(dict.fromkeys(action for action, _ in NEXT_ACTION.values()))
 
@@ -71,6 +74,9 @@ def diagnosis_label(diagnosis: str, lang: str) -> str:
         return text(lang, f"state.{diagnosis}.label")
     if diagnosis in rules.FINDINGS:
         return text(lang, f"finding.{diagnosis}.title")
+    if diagnosis in consent_errors.CODES:
+        explained = consent_errors.explain(diagnosis, lang)
+        return f"{consent_errors.SHOWN.get(diagnosis, diagnosis)}: {explained.title}"
     return text(lang, f"training.diagnosis.{diagnosis}")
 
 
@@ -129,16 +135,38 @@ def _app_credentials(world: TrainingWorld, lang: str) -> tuple[str, str]:
     return state, text(lang, f"live_state.{state}")
 
 
-def _draft_app(world: TrainingWorld, lang: str) -> tuple[str, str]:
-    import requests
+def _consent_page(sign_in_as: str = "own", **switches: object) -> Derivation:
+    """The code the sandbox's consent page shows the seller, explained by the desk."""
 
+    def derive(world: TrainingWorld, lang: str) -> tuple[str, str]:
+        import re
+
+        import requests
+
+        from .sandbox import Sandbox
+
+        with Sandbox(world.customers, world.settings, as_of=world.as_of, **switches) as amazon:
+            link = renewal_link(world.customers, "C100001", amazon.client_settings(),
+                                now=world.now)
+            page = requests.get(f"{link.url}&as={sign_in_as}", timeout=10).text
+        shown = re.search(r'id="error-code">Error ([^<]+)<', page)
+        explained = consent_errors.explain(shown.group(1) if shown else "none", lang)
+        return explained.code, explained.remedy
+
+    return derive
+
+
+def _secret_expired(world: TrainingWorld, lang: str) -> tuple[str, str]:
+    from .amazon import AmazonClient
     from .sandbox import Sandbox
 
-    with Sandbox(world.customers, world.settings, as_of=world.as_of, draft_app=True) as amazon:
-        link = renewal_link(world.customers, "C100001", amazon.client_settings(), now=world.now)
-        page = requests.get(link.url, timeout=10).text
-    code = "MD1000" if "MD1000" in page else "unknown"
-    return code, text(lang, "training.pitfall.draft_md1000")
+    with Sandbox(world.customers, world.settings, as_of=world.as_of,
+                 client_secret_expired=True) as amazon, \
+            AmazonClient(amazon.client_settings()) as client:
+        result = check_one(client, world.row("C100001"),
+                           world.customers.refresh_tokens.get("C100001"))
+    problem = result.app_problem or result.live_state
+    return problem, result.label(lang)
 
 
 @dataclass(frozen=True)
@@ -176,7 +204,10 @@ SCENARIOS = (
     Scenario("bad_date", "C100017", _from_customer("C100017", ("bad_authorized_at",))),
     Scenario("all_fine", "C100001", _from_customer("C100001")),
     Scenario("everyone_fails", None, _app_credentials),
-    Scenario("draft_app", None, _draft_app),
+    Scenario("draft_app", None, _consent_page(draft_app=True)),
+    Scenario("not_primary_user", "C100001", _consent_page(sign_in_as="secondary")),
+    Scenario("limit_reached", None, _consent_page(consent_error="CONSENT_LIMIT_REACHED")),
+    Scenario("secret_expired", None, _secret_expired),
 )
 
 

@@ -99,3 +99,19 @@ def test_sandbox_secondary_user_sees_invalid_access(sandbox, demo):
 def test_sandbox_refuses_an_unknown_consent_error(demo, settings, capsys):
     code, _, err = run_cli(capsys, "sandbox", "--port", "0", "--consent-error", "MD4711")
     assert code == 2 and "MD4711" in err and "MD1000" in err
+
+
+def test_training_quiz_asks_about_consent_codes_and_the_expired_secret(demo):
+    from support_kit.demo import DEMO_AS_OF
+    from support_kit.training import SCENARIOS, TrainingWorld
+
+    world = TrainingWorld(demo, DEMO_AS_OF)
+    expected = {s.id: s.expected(world, "en") for s in SCENARIOS
+                if s.id in ("draft_app", "not_primary_user", "limit_reached", "secret_expired")}
+    assert {k: v[:2] for k, v in expected.items()} == {
+        "draft_app": ("MD1000", "resend_link_with_beta"),
+        "not_primary_user": ("INVALID_ACCESS", "ask_primary_user"),
+        "limit_reached": ("CONSENT_LIMIT_REACHED", "pass_to_developer"),
+        "secret_expired": ("client_secret_expired", "rotate_client_secret")}
+    assert "primary user" in expected["not_primary_user"][2]  # the remedy explain gives
+    assert "nobody needs to re-authorize" in expected["secret_expired"][2]
