@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import ctypes
 import datetime as dt
 import json
 import multiprocessing
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from .. import rules
 from ..app_credentials import client_secret
@@ -238,27 +241,36 @@ class Report:
         each one.
 
         On large lists the workbook (the slowest file) is written by a forked process while
-        this one writes the rest, using both cores.
+        this one writes the rest, using both cores. The reminders (the largest file) come
+        last, after this process has let go of the action lists.
         """
         with written_whole(out) as folder:  # the previous report stays until all is written
-            workbook = None
-            if len(self.frame) > BACKGROUND_ROWS:
-                sheets = self.sheets()  # made once, shared with the forked writer and the HTML
-                workbook = _in_background(
-                    lambda folder: write_workbook(folder / "report.xlsx", sheets), folder)
-            paths = []
+            big = len(self.frame) > BACKGROUND_ROWS
+            workbook = self._xlsx_in_background(folder) if big else None
             writers = [self.write_summary, self.write_customers_csv, self.write_rejects_csv,
-                       self.write_chart, self.write_html,
-                       lambda folder: self.write_reminders(folder, settings)]
+                       self.write_chart, self.write_html]
             if workbook is None:
                 writers.insert(3, self.write_xlsx)
+            paths = []
             for write in writers:
                 paths.append(write(folder))
                 progress(f"wrote {paths[-1].name}")
+                give_back_memory()  # what each file needed for a moment, before the next
+            self._lists.clear()
+            give_back_memory()
+            paths.append(self.write_reminders(folder, settings))
+            progress(f"wrote {paths[-1].name}")
             if workbook is not None:
                 paths.append(workbook())
                 progress(f"wrote {paths[-1].name}")
         return [Path(out) / path.name for path in paths]
+
+    def _xlsx_in_background(self, out: Path) -> Callable[[], Path] | None:
+        """Start writing the workbook in a forked process; returns a function that waits."""
+        sheets = self.sheets()  # the action lists, made once: the HTML uses them too
+        give_back_memory()  # the forked writer starts as large as this process
+        return _in_background(lambda: write_workbook(out / "report.xlsx", sheets),
+                              retry=lambda: self.write_xlsx(out))
 
     def __repr__(self) -> str:
         s = self.summary()
@@ -279,21 +291,36 @@ def table_of(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return table
 
 
-def _in_background(write: Callable[[Path], Path], out: Path) -> Callable[[], Path] | None:
-    """Run ``write(out)`` in a forked process; returns a function that waits for it."""
+def _in_background(write: Callable[[], Path], retry: Callable[[], Path]
+                   ) -> Callable[[], Path] | None:
+    """Run ``write()`` in a forked process; returns a function that waits for its path.
+
+    If the forked writer fails, ``retry()`` runs in this process to tell the real problem.
+    The parent keeps no reference to ``write`` (nor to the data it holds).
+    """
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
-    process = multiprocessing.get_context("fork").Process(target=write, args=(out,),
-                                                          daemon=True)
-    process.start()
+    done = multiprocessing.get_context("fork").SimpleQueue()
+    process = multiprocessing.get_context("fork").Process(
+        target=lambda: done.put(write()), daemon=True)
+    process.start()  # forgets its target once started
 
     def wait() -> Path:
         process.join()
-        if process.exitcode != 0:
-            return write(out)  # tell the real problem, in this process
-        return Path(out) / "report.xlsx"
+        return done.get() if process.exitcode == 0 and not done.empty() else retry()
 
     return wait
+
+
+def give_back_memory() -> None:
+    """Return memory that Arrow's pool and C malloc keep after frees to the system.
+
+    Both keep freed blocks for reuse, which at a million customers holds hundreds of MB
+    that the process no longer uses (and that a forked child would start with).
+    """
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # glibc only
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _flatten(summary: dict) -> list[tuple[str, str, object]]:
@@ -307,9 +334,16 @@ def _flatten(summary: dict) -> list[tuple[str, str, object]]:
 
 
 def _counts(values: pd.Series, order: tuple[str, ...] | None = None) -> dict[str, int]:
-    counts = values.astype(str).value_counts()
-    keys = order if order is not None else sorted(counts.index)
-    return {k: int(counts.get(k, 0)) for k in keys}
+    """Rows per value, keyed by the value as text: in ``order``, else sorted.
+
+    >>> _counts(pd.Series(["b", "a", "b"])), _counts(pd.Series(["a"]), ("b", "a"))
+    ({'a': 1, 'b': 2}, {'b': 0, 'a': 1})
+    """
+    counts: dict[str, int] = {}
+    for value, count in values.value_counts(dropna=False, sort=False).items():
+        counts[str(value)] = counts.get(str(value), 0) + int(count)
+    keys = order if order is not None else sorted(k for k, v in counts.items() if v)
+    return {k: counts.get(k, 0) for k in keys}
 
 
 def build_report(customers: CustomerList, as_of: dt.date | None = None,
@@ -325,5 +359,6 @@ def build_report(customers: CustomerList, as_of: dt.date | None = None,
     as_of = as_of or rules.today(timezone)
     frame = rules.evaluate(customers.customers, as_of, timezone)
     frame["bucket"] = buckets(frame)
+    give_back_memory()
     return Report(as_of, frame, customers.rejects, customers.source, timezone,
                   lwa_secret_expires)

@@ -23,6 +23,14 @@ from ..texts import format_date
 
 REMINDER_STATES = ("expiring", "expired", "revoked")
 COLUMNS = ("customer_id", "contact_email", "language", "subject", "body", "renewal_link")
+#: The evaluated columns the mail merge reads (links, texts and the rows' own fields).
+_USED = ("customer_id", "contact_email", "language", "state", "situation", "shop_name",
+         "seller_id", "country_code", "findings", "expires_on", "stopped_since", "reminders_from",
+         "gap_from", "gap_to")
+#: Rows filled at a time: a million reminders never hold all their bodies in memory at once.
+CHUNK_ROWS = 25_000
+
+
 def renewal_links(frame: pd.DataFrame, settings: Settings | None,
                   now: dt.datetime | None = None, valid_days: int = 7) -> pd.Series:
     """Consent links for the rows of an evaluated frame, or empty when links are off.
@@ -52,28 +60,32 @@ def renewal_links(frame: pd.DataFrame, settings: Settings | None,
 
 def reminder_groups(frame: pd.DataFrame, settings: Settings | None = None,
                     now: dt.datetime | None = None) -> Iterator[pd.DataFrame]:
-    """The mail-merge rows in groups of one language, situation and state (the order to send
-    them).
+    """The mail-merge rows grouped by language, situation and state (the order to send them).
 
-    Each group's texts are filled in one vectorised pass; groups are yielded one at a time
-    so a million customers never hold every body in memory at once.
+    Each group's texts are filled in vectorised passes of at most ``CHUNK_ROWS`` rows,
+    yielded one at a time, so a million customers never hold every body in memory at once.
     """
-    rows = frame[frame["state"].isin(REMINDER_STATES)]
+    rows = frame.loc[frame["state"].isin(REMINDER_STATES), list(_USED)]
     links = renewal_links(rows, settings, now)
     valid_until = (now or dt.datetime.now(dt.UTC)).date() + dt.timedelta(days=7)
     keys = [rows["language"], rows["situation"].astype(str), rows["state"].astype(str),
             (links != "").rename("with_link")]
-    for (lang, situation, state, with_link), part in rows.groupby(keys, sort=True):
-        part_links = links[part.index]
-        columns = columns_for(part, lang, part_links, format_date(valid_until, lang))
-        stopped = state in rules.STOPPED_STATES
-        yield pd.DataFrame({
-            "customer_id": part["customer_id"], "contact_email": part["contact_email"],
-            "language": part["language"],
-            "subject": fill(subject_template(lang, situation), columns, part.index),
-            "body": fill(body_template(lang, situation, bool(with_link), stopped), columns,
-                         part.index),
-            "renewal_link": part_links})
+    for (lang, situation, state, with_link), group in rows.groupby(keys, sort=True):
+        for start in range(0, len(group), CHUNK_ROWS):
+            yield _filled(group.iloc[start:start + CHUNK_ROWS], links, lang, situation,
+                          state in rules.STOPPED_STATES, bool(with_link), valid_until)
+
+
+def _filled(part: pd.DataFrame, links: pd.Series, lang: str, situation: str, stopped: bool,
+            with_link: bool, valid_until: dt.date) -> pd.DataFrame:
+    part_links = links[part.index]
+    columns = columns_for(part, lang, part_links, format_date(valid_until, lang))
+    return pd.DataFrame({
+        "customer_id": part["customer_id"], "contact_email": part["contact_email"],
+        "language": part["language"],
+        "subject": fill(subject_template(lang, situation), columns, part.index),
+        "body": fill(body_template(lang, situation, with_link, stopped), columns, part.index),
+        "renewal_link": part_links})
 
 
 def reminders(frame: pd.DataFrame, settings: Settings | None = None,
