@@ -181,7 +181,7 @@ def cmd_live_check(args: argparse.Namespace, settings: Settings) -> int:
     desk.record_live_checks(run.results)
     if args.json:
         _print_json(run.to_dict())
-        return 0
+        return _stopped_early(run)
     if run.app_problem:
         print(f"APP PROBLEM: {run.app_problem}")
     for r in run.results:
@@ -190,7 +190,16 @@ def cmd_live_check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{r.customer_id:<12} {r.live_state:<24} {extra} {r.detail}"
               + (f" [{r.request_id}]" if r.request_id else ""))
     print(", ".join(f"{k}: {v}" for k, v in run.counts.items() if v))
-    return 0
+    return _stopped_early(run)
+
+
+def _stopped_early(run) -> int:
+    """130 after Ctrl-C (the finished checks were printed, the rest cancelled), else 0."""
+    if not run.interrupted:
+        return 0
+    print(f"support-kit: stopped after {len(run.results)} of {run.total} checks; the others "
+          "were cancelled.", file=sys.stderr)
+    return 130
 
 
 def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,7 +15,6 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
@@ -26,6 +25,7 @@ from .amazon import ACCOUNT_REGIONS, AmazonClient, AmazonError, participations
 from .config import Secret, Settings
 from .customers import CustomerList
 from .errors import SupportKitError
+from .stoppable import completed
 from .texts import text
 from .views import render
 
@@ -84,10 +84,12 @@ class LiveCheckRun:
     results: list[LiveResult]
     app_problem: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    interrupted: bool = False  # stopped by Ctrl-C: ``results`` holds the finished checks
+    total: int | None = None  # checks asked for
 
     def to_dict(self) -> dict:
         return {"results": [r.to_dict() for r in self.results], "app_problem": self.app_problem,
-                "counts": self.counts}
+                "counts": self.counts, "interrupted": self.interrupted}
 
 
 def app_problem(error: AmazonError) -> str | None:
@@ -207,7 +209,8 @@ def live_check(customers: CustomerList, settings: Settings, customer_ids: Iterab
     """Check the given customers (all when none are given), ``concurrency`` at a time.
 
     When Amazon rejects the app's own credentials the run stops and says so once in
-    ``app_problem``; the sellers are not blamed.
+    ``app_problem``; the sellers are not blamed. Ctrl-C stops the run at once: the finished
+    checks are returned, marked ``interrupted``.
     """
     settings.require("lwa_client_id", "lwa_client_secret")
     if concurrency < 1:
@@ -224,27 +227,28 @@ def live_check(customers: CustomerList, settings: Settings, customer_ids: Iterab
     rows = [row for _, row in evaluated.iterrows()]
     own_client = client is None
     client = client or AmazonClient(settings, pool_size=max(concurrency, 1))
-    results: list[LiveResult] = []
+    finished: dict[int, LiveResult] = {}
     problem: str | None = None
+    interrupted = False
+
+    def check(row: pd.Series) -> LiveResult:
+        return check_one(client, row, customers.refresh_tokens.get(row["customer_id"]))
+
     try:
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            futures = [pool.submit(check_one, client, row,
-                                   customers.refresh_tokens.get(row["customer_id"]))
-                       for row in rows]
-            for done, future in enumerate(futures, start=1):
-                result = future.result()
-                results.append(result)
-                if result.live_state == "app_credentials_invalid" and problem is None:
-                    problem = text("en", f"app_problem.{result.app_problem or 'invalid_client'}")
-                    for pending in futures[done:]:
-                        pending.cancel()
-                if progress:
-                    progress(done, len(futures))
-                if problem:
-                    break
+        for index, result in completed(check, rows, concurrency):
+            finished[index] = result
+            if result.live_state == "app_credentials_invalid" and problem is None:
+                problem = text("en", f"app_problem.{result.app_problem or 'invalid_client'}")
+            if progress:
+                progress(len(finished), len(rows))
+            if problem:
+                break  # the checks not yet started are cancelled
+    except KeyboardInterrupt:  # Ctrl-C: keep what is finished, cancel the rest, at once
+        interrupted = True
     finally:
         if own_client:
             client.close()
+    results = [finished[i] for i in sorted(finished)]  # in the order of the list
     counts = {s: sum(r.live_state == s for r in results) for s in LIVE_STATES}
-    return LiveCheckRun(results, problem, counts)
+    return LiveCheckRun(results, problem, counts, interrupted, len(rows))
 

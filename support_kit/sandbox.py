@@ -26,13 +26,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import consent_errors, marketplaces, rules
 from .amazon import ACCOUNT_REGIONS
 from .config import Settings
 from .customers import CustomerList
+from .http_limits import IDLE_TIMEOUT_S, LimitedHandler, QuietServer
 from .renewal import read_state
 from .views import render
 
@@ -95,8 +95,10 @@ class Sandbox:
                  as_of: dt.date | None = None, port: int = 0, faults: Faults = Faults(),
                  draft_app: bool = False, redirect_uris: tuple[str, ...] = (),
                  seed: int | None = None, account_role: bool = True,
-                 client_secret_expired: bool = False, consent_error: str | None = None):
+                 client_secret_expired: bool = False, consent_error: str | None = None,
+                 idle_timeout: float = IDLE_TIMEOUT_S):
         self.settings = settings
+        self.idle_timeout = idle_timeout
         self.faults = faults
         self.draft_app = draft_app
         self.account_role = account_role
@@ -118,8 +120,7 @@ class Sandbox:
         self._codes: dict[str, tuple[Account, str, float]] = {}
         self.code_exchanges = 0
         self._access: dict[str, tuple[Account, float]] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
-        self._server.daemon_threads = True
+        self._server = QuietServer(("127.0.0.1", port), _handler(self))  # capped, time-limited
         self._thread: threading.Thread | None = None
 
     # --- life cycle ----------------------------------------------------------------------
@@ -258,9 +259,10 @@ def participation(account: Account) -> dict:
             "participation": {"isParticipating": True, "hasSuspendedListings": False}}
 
 
-def _handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler(sandbox: Sandbox) -> type[LimitedHandler]:
+    class Handler(LimitedHandler):
         server_version = "SupportKitSandbox/0.1"
+        timeout = sandbox.idle_timeout
         protocol_version = "HTTP/1.1"
 
         def log_message(self, *args: object) -> None:  # quiet: tests and notebooks
@@ -311,20 +313,25 @@ def _handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
         def _query(self) -> dict[str, str]:
             return {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
 
-        def _form(self) -> dict[str, str]:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode("utf-8", "replace")
+        def _form(self) -> dict[str, str] | None:
+            body = self.read_body()  # None: too large or malformed, already answered
+            if body is None:
+                return None
+            raw = body.decode("utf-8", "replace")
             return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
 
         # --- routes ----------------------------------------------------------------------
         def do_POST(self) -> None:
             path = urlsplit(self.path).path
+            form = self._form() if path in ("/auth/o2/token", "/apps/authorize/confirm") \
+                else {}
+            if form is None:
+                return
             if path == "/auth/o2/token":
-                form = self._form()
                 if not self._faulty():
                     self._json(*sandbox.token(form))
             elif path == "/apps/authorize/confirm":
-                self._confirm(self._form())
+                self._confirm(form)
             else:
                 self._json(404, {"errors": [{"code": "NotFound", "message": "Not found"}]})
 

@@ -200,3 +200,16 @@ def test_settings_that_are_wrong_are_told_before_any_work(capsys, monkeypatch):
     code, _, err = run_cli(capsys, "live-check", "C100001")
     assert code == 2 and "SUPPORT_KIT_SPAPI_ENDPOINT='127.0.0.1:8765'" in err
     assert_no_canary(err)
+
+
+def test_report_panel_tells_a_folder_in_the_way_in_one_line(tmp_path):
+    from support_kit.desk import Desk
+    from support_kit.widgets import ReportPanel
+
+    out = tmp_path / "reports"
+    (out / "report.html").mkdir(parents=True)  # a folder where the file should go
+    panel = ReportPanel(Desk.open(as_of=AS_OF.isoformat()), out_dir=out)
+    panel.guarded(panel.export)("html")
+    assert "sk-error" in panel.status.value and "a folder is in the way" in panel.status.value
+    assert panel.details.layout.display == "none"  # nothing more to show: no frames
+    assert (out / "report.html").is_dir() and [p.name for p in out.iterdir()] == ["report.html"]

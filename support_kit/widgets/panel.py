@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +10,7 @@ import ipywidgets as widgets
 from IPython.display import display
 
 from ..customers import mask_secrets
-from ..errors import SupportKitError
+from ..problems import is_fixable, one_line, problem_line
 from ..texts import text
 
 
@@ -63,11 +62,13 @@ class Panel:
         def run(*args: Any, **kwargs: Any) -> Any:
             try:
                 return action(*args, **kwargs)
-            except SupportKitError as exc:
-                self.fail(str(exc))
-            except Exception as exc:  # the agent sees a message, the details stay at hand
-                self.fail(f"{type(exc).__name__}: {mask_secrets(str(exc))[:200]}",
-                          "".join(traceback.format_exception(exc)[-6:]))
+            except Exception as exc:
+                if is_fixable(exc):  # a setting, a file, a full disk: what to do
+                    self.fail(problem_line(exc))
+                else:  # a bug: a message, and for support staff its class and message only
+                    kind = f"{type(exc).__module__}.{type(exc).__qualname__}"
+                    self.fail(f"{type(exc).__name__}: {one_line(exc, 200)}",
+                              f"{kind.removeprefix('builtins.')}: {one_line(exc, 2000)}")
             return None
 
         return run
