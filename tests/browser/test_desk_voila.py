@@ -68,3 +68,29 @@ def test_report_panel_filter_and_export(page, voila):
     page.wait_for_selector("a.sk-file[data-kind='xlsx']")
     assert any(voila.data.rglob("report.xlsx"))  # in the data folder, not the served one
     screenshot(page, "report-panel")
+
+
+def test_wrong_account_and_individual_plan_are_told_as_such(page, voila):
+    """No green badge alone, no link that Amazon would refuse, a reply that leads with the
+    real problem, all in the panel's language."""
+    open_desk(page, voila)
+    for customer_id, badge, refusal, lead in (
+            ("C100012", "Falsches Konto: Amazon Payments", "Amazon-Payments-Konto",
+             "Zugangsdaten von Amazon Payments"),
+            ("C100010", "Einzelanbieter-Tarif", "Professional-Tarif", "Tarif Einzelanbieter")):
+        search(page, customer_id)
+        page.wait_for_selector(f".sk-diagnosis[data-customer-id='{customer_id}']")
+        first = page.locator(".sk-diagnosis .sk-badge").first
+        assert first.inner_text() == badge
+        assert first.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(183, 28, 28)"
+        assert page.locator(".sk-diagnosis .sk-badge").count() == 2  # and the token's state
+        assert "Keinen Link senden" in page.inner_text(".sk-next-step")
+        page.wait_for_function("lead => document.querySelector('textarea').value.includes(lead)",
+                               arg=lead)  # the reply leads with the real problem
+        assert "gültig bis" not in page.input_value("textarea")
+        page.click("button:has-text('Erneuerungslink')")
+        page.wait_for_selector(f".sk-status.sk-error:has-text('{refusal}')")
+        status = page.inner_text(".sk-status")
+        assert "Kein Erneuerungslink" in status and "No renewal" not in status
+        assert page.locator(".sk-link-url").count() == 0
+        screenshot(page, f"troubleshoot-{customer_id}-refused")
