@@ -33,9 +33,9 @@ def _marker(name: str) -> str:
     return f"{MARK}{name}{MARK}"
 
 
-def body_template(lang: str, situation: str, with_link: bool, stopped: bool = False) -> str:
+def body_template(lang: str, situation: str, with_link: bool, gap: bool = False) -> str:
     """The reply body for a situation, with ``\\x00field\\x00`` markers for the customer's
-    values. It leads with the real problem; ``stopped`` adds the order gap.
+    values. It leads with the real problem; ``gap`` adds the order gap.
 
     >>> "\\x00expires_on\\x00" in body_template("en", "expiring", with_link=False)
     True
@@ -51,7 +51,7 @@ def body_template(lang: str, situation: str, with_link: bool, stopped: bool = Fa
     parts = [text(lang, "reply.greeting_shop", shop_name=markers["shop_name"]), "", lead]
     if not rule.link_allowed:
         parts += ["", text(lang, f"situation.{situation}.reply_todo")]
-    if stopped or situation in rules.STOPPED_STATES:
+    if gap or situation in rules.STOPPED_STATES:
         parts += ["", text(lang, "gap.reply", **markers)]
     if rule.link_allowed and (rule.steps or with_link):
         link = markers["link"] if with_link else None
@@ -134,9 +134,9 @@ def reply_draft(row: pd.Series, link: RenewalLink | None = None, lang: str | Non
     links = pd.Series(link.url if link else "", index=frame.index)
     valid_until = format_date(link.state_expires_at.date(), lang) if link else ""
     columns = columns_for(frame, lang, links, valid_until)
-    stopped = str(row["state"]) in rules.STOPPED_STATES
+    gap = pd.notna(row["gap_from"])  # stopped now, or before a renewal at the desk
     subject = fill(subject_template(lang, situation), columns, frame.index).iloc[0]
-    body = fill(body_template(lang, situation, link is not None, stopped), columns,
+    body = fill(body_template(lang, situation, link is not None, gap), columns,
                 frame.index).iloc[0]
     return ReplyDraft(str(row.get("contact_email", "")), subject, body, lang, situation,
                       link.url if link else None)

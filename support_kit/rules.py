@@ -156,7 +156,9 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
     Adds ``country_code``, ``region``, ``authorized_on``, ``revoked_on``, ``expires_on``,
     ``reminders_from``, ``days_left``, ``state``, ``stopped_since``, ``findings`` (finding
     ids joined by ``;``), ``situation`` (see :data:`SITUATIONS`) and the order gap
-    ``gap_from``/``gap_to`` (see :func:`order_gap`) to a copy of ``customers``.
+    ``gap_from``/``gap_to`` (see :func:`order_gap`) to a copy of ``customers``. Optional
+    ``previous_authorized_at``/``previous_revoked_at`` (the authorization a desk renewal
+    replaced) make the gap end on the renewal day.
 
     >>> frame = pd.DataFrame({"customer_id": ["1"], "authorized_at": ["2024-05-03"],
     ...     "marketplace": ["DE"], "selling_plan": ["professional"], "seller_id": ["A1"],
@@ -223,7 +225,23 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
     frame["findings"] = join_findings(masks)
     frame["situation"] = situations(frame["state"], frame["account_type"], masks)
     frame["gap_from"], frame["gap_to"] = order_gap(frame, day)
+    if "previous_authorized_at" in frame:  # renewed: the gap ends on the renewal day
+        _gap_before_renewal(frame, timezone)
     return frame
+
+
+def _gap_before_renewal(frame: pd.DataFrame, timezone: str | ZoneInfo) -> None:
+    """Where ``previous_authorized_at``/``previous_revoked_at`` hold the authorization a
+    renewal replaced, its stopped period up to the renewal day is the order gap."""
+    before, _ = parse_dates(frame["previous_authorized_at"], timezone)
+    revoked, _ = parse_dates(frame.get("previous_revoked_at", pd.Series("", index=frame.index)),
+                             timezone)
+    previous = pd.DataFrame({"expires_on": expires_on(before),
+                             "revoked_on": revoked.where(revoked >= before)})
+    start, end = order_gap(previous, frame["authorized_on"])
+    use = frame["gap_from"].isna() & start.notna()
+    frame["gap_from"] = frame["gap_from"].where(~use, start)
+    frame["gap_to"] = frame["gap_to"].where(~use, end)
 
 
 def situations(state: pd.Series, account_type: pd.Series, masks: dict[str, pd.Series]

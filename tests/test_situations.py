@@ -162,3 +162,33 @@ def test_link_refuses_an_individual_plan_seller(capsys):
     assert code == 2 and not out
     assert err.startswith("support-kit: No renewal link for customer C100010")
     assert "Professional plan" in err and "Traceback" not in err
+
+
+def test_after_a_desk_renewal_the_gap_ends_on_the_renewal_day(tmp_path):
+    from cryptography.fernet import Fernet
+
+    from support_kit.config import Secret, load_settings
+    from support_kit.store import Store
+    from support_kit.store.authorizations import with_desk_renewals
+    from support_kit.store.vault import TokenVault
+
+    key = Fernet.generate_key().decode()
+    settings = load_settings({"SUPPORT_KIT_TOKEN_KEY": key, "SUPPORT_KIT_APP_ID": "x"})
+    customers = load(write_csv(tmp_path / "c.csv", [
+        customer("1", authorized_at="2025-10-22"), customer("2", authorized_at="2026-06-01")]))
+    store = Store.open(f"sqlite:///{tmp_path / 'desk.db'}")
+    moment = dt.datetime(2026, 11, 15, 9, tzinfo=dt.UTC)
+    for cid in ("1", "2"):
+        assert store.claim(f"h-{cid}", cid, f"A{cid}SELLER", False, "anna", moment) is None
+        store.complete(f"h-{cid}", TokenVault(Secret(key)).seal(Secret("Atzr|x")), moment)
+    desk = with_desk_renewals(customers, store, settings, as_of=AS_OF)
+    frame = rules.evaluate(desk.customers, AS_OF).set_index("customer_id")
+    row = frame.reset_index().iloc[0]
+    assert row.state == "valid" and row.authorized_source == "desk"
+    diagnosis = from_row(row, AS_OF, "en")
+    assert (diagnosis.gap_from.isoformat(), diagnosis.gap_to.isoformat()) == (
+        "2026-10-22", "2026-11-15")
+    assert "22 October 2026 to 15 November 2026 (24 days)" in diagnosis.gap_text
+    assert "orders from 22 October 2026 to 15 November 2026" in reply_draft(row, None,
+                                                                            "en").body
+    assert pd.isna(frame.loc["2", "gap_from"])  # renewed in time: no gap

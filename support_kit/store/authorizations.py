@@ -106,6 +106,10 @@ def with_desk_renewals(customers: CustomerList, store: Store, settings: Settings
     take = rows[desk.to_numpy()]
     revoked_on, _ = rules.parse_dates(mine.loc[take, "revoked_at"], settings.timezone)
     frame = frame.copy()
+    frame["previous_authorized_at"] = ""  # the replaced authorization: the order gap's start
+    frame["previous_revoked_at"] = ""
+    frame.loc[take, "previous_authorized_at"] = mine.loc[take, "authorized_at"]
+    frame.loc[take, "previous_revoked_at"] = mine.loc[take, "revoked_at"]
     frame.loc[take, "authorized_at"] = renewed_at[take].map(lambda t: t.isoformat())
     frame.loc[take, "authorized_source"] = "desk"
     if "has_refresh_token" in frame:
