@@ -34,6 +34,7 @@ from .config import Settings
 from .customers import CustomerList
 from .http_limits import IDLE_TIMEOUT_S, LimitedHandler, QuietServer
 from .renewal import read_state
+from .texts import LANGUAGES
 from .views import render
 
 CODE_LIFETIME_S = 300  # spapi_oauth_code: 5 minutes, single use
@@ -117,6 +118,7 @@ class Sandbox:
         for customer_id, token in customers.refresh_tokens.pairs():
             alive = customer_id in working
             self._refresh[token] = (customer_id, self._accounts[customer_id] if alive else None)
+        self.languages: dict[str, str] = {}  # state -> the language its consent page used
         self._codes: dict[str, tuple[Account, str, float]] = {}
         self.code_exchanges = 0
         self._access: dict[str, tuple[Account, float]] = {}
@@ -310,6 +312,11 @@ def _handler(sandbox: Sandbox) -> type[LimitedHandler]:
                 return True
             return False
 
+        def _language(self, q: dict[str, str]) -> str:
+            """The page's language: the link's ``language`` (training), else the browser's."""
+            wanted = q.get("language") or self.headers.get("Accept-Language", "")[:2]
+            return wanted.lower() if wanted.lower() in LANGUAGES else "en"
+
         def _query(self) -> dict[str, str]:
             return {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
 
@@ -343,7 +350,10 @@ def _handler(sandbox: Sandbox) -> type[LimitedHandler]:
             elif path == "/apps/authorize/consent":
                 self._consent(self._query())
             elif path == "/callback":
-                self._html(200, render("sandbox/callback.html", params=self._query(),
+                params = self._query()
+                self._html(200, render("sandbox/callback.html", params=params,
+                                       lang=sandbox.languages.get(params.get("state", ""),
+                                                                  self._language({})),
                                        url=f"{sandbox.url}{self.path}"))
             elif path == "/":
                 self._html(200, render("sandbox/message.html", title="support_kit sandbox",
@@ -413,7 +423,9 @@ def _handler(sandbox: Sandbox) -> type[LimitedHandler]:
             switch = {k: v for k, v in q.items() if k != "as"}
             links = {who: "/apps/authorize/consent?" + urlencode(switch | {"as": who})
                      for who in SIGN_IN_AS}
-            self._html(200, render("sandbox/consent.html", account=account, q=q,
+            lang = self._language(q)
+            sandbox.languages[q.get("state", "")] = lang  # the callback page keeps it
+            self._html(200, render("sandbox/consent.html", account=account, q=q, lang=lang,
                                    sign_in_as=sign_in_as, links=links, error=error))
 
         def _confirm(self, form: dict[str, str]) -> None:

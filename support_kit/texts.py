@@ -68,6 +68,33 @@ def _fill(lang: str, template: str, fields: dict[str, object]) -> str:
     return template.format(**(base | fields))
 
 
+def value_label(lang: str, field: str, value: object) -> str:
+    """How the desk names a stored value (``selling_plan``, ``account_type``), not its id.
+
+    >>> value_label("de", "account_type", "seller_central"), value_label("en", "selling_plan", "")
+    ('Seller Central', 'not on file')
+    """
+    shown = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    if not shown.strip():
+        return text(lang, "value.empty")
+    labels = entry(lang, "value").get(field, {})
+    return labels.get(shown.strip().lower(), shown)
+
+
+def days_text(days_left: int | None, lang: str) -> str:
+    """Days left as words: "noch 12 Tage", "heute abgelaufen", "38 Tage überfällig".
+
+    >>> days_text(-38, "de"), days_text(1, "en"), days_text(None, "en")
+    ('38 Tage überfällig', '1 day left', '–')
+    """
+    if days_left is None:
+        return "–"
+    if days_left == 0:
+        return text(lang, "days.today")
+    key = "days.left" if days_left > 0 else "days.overdue"
+    return text(lang, key + ("_one" if abs(days_left) == 1 else ""), n=abs(days_left))
+
+
 def format_date(value: dt.date | None, lang: str) -> str:
     """A date as the desk writes it: German ``dd.mm.yyyy``, English ``3 May 2024``.
 

@@ -24,7 +24,7 @@ from .diagnosis import from_row
 from .exports import write_csv
 from .live_check import check_one, classify_lwa_error
 from .renewal import renewal_link, verify_callback
-from .texts import format_date, text
+from .texts import format_date, text, value_label
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def diagnosis_label(diagnosis: str, lang: str) -> str:
         return text(lang, f"finding.{diagnosis}.title")
     if diagnosis in consent_errors.CODES:
         explained = consent_errors.explain(diagnosis, lang)
-        return f"{consent_errors.SHOWN.get(diagnosis, diagnosis)}: {explained.title}"
+        return explained.title  # its meaning, not the code the question shows
     return text(lang, f"training.diagnosis.{diagnosis}")
 
 
@@ -94,20 +94,27 @@ class TrainingWorld:
     def row(self, customer_id: str) -> pd.Series:
         return rules.evaluate(self.customers.find(customer_id), self.as_of).iloc[0]
 
-    def callback(self, customer_id: str, seller: str | None = None, code: bool = True,
-                 days_later: int = 0, lang: str = "de"):
+    def callback_url(self, customer_id: str, seller: str | None = None, code: bool = True
+                     ) -> str:
+        """The address a seller lands on after the consent page, as they would send it."""
         link = renewal_link(self.customers, customer_id, self.settings, now=self.now)
         state = parse_qs(urlsplit(link.url).query)["state"][0]
         params = {"state": state, "selling_partner_id": seller or str(
             self.row(customer_id)["seller_id"])}
         if code:
             params["spapi_oauth_code"] = "ANtraining"
-        url = "https://desk.example/callback?" + urlencode(params)
-        return verify_callback(url, self.customers, self.settings, lang=lang,
+        return "https://desk.example/callback?" + urlencode(params)
+
+    def callback(self, customer_id: str, seller: str | None = None, code: bool = True,
+                 days_later: int = 0, lang: str = "de"):
+        return verify_callback(self.callback_url(customer_id, seller, code), self.customers,
+                               self.settings, lang=lang,
                                now=self.now + dt.timedelta(days=days_later))
 
 
 Derivation = Callable[[TrainingWorld, str], tuple[str, str]]
+#: What the trainee is shown to work the answer out: ``(label, value)`` pairs, no verdict.
+Evidence = Callable[[TrainingWorld, str], list[tuple[str, str]]]
 
 
 def _from_customer(customer_id: str, prefer: tuple[str, ...] = ()) -> Derivation:
@@ -127,6 +134,59 @@ def _from_callback(customer_id: str, **kwargs: object) -> Derivation:
         result = world.callback(customer_id, lang=lang, **kwargs)
         return result.problems[0], result.messages[0]
     return derive
+
+
+def _shown_date(value: object, raw: object, lang: str) -> str:
+    if pd.notna(value):
+        return format_date(pd.Timestamp(value).date(), lang)
+    return str(raw) if pd.notna(raw) and str(raw).strip() else "–"
+
+
+def _customer_facts(customer_id: str) -> Evidence:
+    """The customer's record as the desk has it (never the state the rules work out)."""
+    def facts(world: TrainingWorld, lang: str) -> list[tuple[str, str]]:
+        row = world.row(customer_id)
+        return [
+            (text(lang, "ui.customer"), customer_id),
+            (text(lang, "training.fact.shop"), str(row["shop_name"])),
+            (text(lang, "training.fact.seller_id"), str(row["seller_id"]) or "–"),
+            (text(lang, "ui.marketplace"), str(row["marketplace"])),
+            (text(lang, "ui.plan"), value_label(lang, "selling_plan", row["selling_plan"])),
+            (text(lang, "ui.account"), value_label(lang, "account_type", row["account_type"])),
+            (text(lang, "training.fact.authorized_at"),
+             _shown_date(row["authorized_on"], row["authorized_at"], lang)),
+            (text(lang, "training.fact.revoked_at"),
+             _shown_date(row["revoked_on"], row["revoked_at"], lang)),
+            (text(lang, "training.fact.today"), format_date(world.as_of, lang)),
+        ]
+    return facts
+
+
+def _callback_facts(customer_id: str, seller: str | None = None, code: bool = True,
+                    days_later: int = 0) -> Evidence:
+    def facts(world: TrainingWorld, lang: str) -> list[tuple[str, str]]:
+        shown = _customer_facts(customer_id)(world, lang)[:3]
+        if days_later:
+            shown += [(text(lang, "training.fact.link_made"), format_date(world.as_of, lang)),
+                      (text(lang, "training.fact.today"),
+                       format_date(world.as_of + dt.timedelta(days=days_later), lang))]
+        return shown + [(text(lang, "training.fact.callback"),
+                         world.callback_url(customer_id, seller, code))]
+    return facts
+
+
+def _amazon_answer(answer: str) -> Evidence:
+    def facts(world: TrainingWorld, lang: str) -> list[tuple[str, str]]:
+        return [(text(lang, "training.fact.amazon_answer"), answer)]
+    return facts
+
+
+def _amazon_page(code: str) -> Evidence:
+    """The code on Amazon's page, as the seller's screenshot shows it (not its meaning)."""
+    def facts(world: TrainingWorld, lang: str) -> list[tuple[str, str]]:
+        shown = consent_errors.SHOWN.get(code, f"Error {code}")
+        return [(text(lang, "training.fact.amazon_page"), f"We're sorry · {shown}")]
+    return facts
 
 
 def _app_credentials(world: TrainingWorld, lang: str) -> tuple[str, str]:
@@ -176,10 +236,15 @@ class Scenario:
     id: str
     customer_id: str | None
     derive: Derivation
+    shows: Evidence
 
     def prompt(self, world: TrainingWorld, lang: str) -> str:
         return text(lang, f"training.scenario.{self.id}", customer_id=self.customer_id or "",
                     as_of=format_date(world.as_of, lang))
+
+    def evidence(self, world: TrainingWorld, lang: str) -> list[tuple[str, str]]:
+        """What the question shows: the record, the address or the answer it asks about."""
+        return self.shows(world, lang)
 
     def expected(self, world: TrainingWorld, lang: str = "de") -> tuple[str, str, str, str]:
         """``(diagnosis, action, reason, faq passage)``, computed by the core."""
@@ -188,26 +253,40 @@ class Scenario:
         return diagnosis, action, reason, text(lang, f"training.faq.{faq}")
 
 
+def _about_customer(scenario_id: str, customer_id: str, prefer: tuple[str, ...] = ()
+                    ) -> Scenario:
+    return Scenario(scenario_id, customer_id, _from_customer(customer_id, prefer),
+                    _customer_facts(customer_id))
+
+
+def _about_callback(scenario_id: str, customer_id: str, **kwargs: object) -> Scenario:
+    return Scenario(scenario_id, customer_id, _from_callback(customer_id, **kwargs),
+                    _callback_facts(customer_id, **kwargs))
+
+
 SCENARIOS = (
-    Scenario("orders_stopped", "C100005", _from_customer("C100005")),
-    Scenario("renewed_but_failing", "C100001",
-             _from_callback("C100001", seller="A2OTHERSELLER9X")),
-    Scenario("reminder_mails", "C100002", _from_customer("C100002")),
-    Scenario("consent_refused", "C100010",
-             _from_customer("C100010", ("plan_not_professional",))),
-    Scenario("payments_login", "C100012",
-             _from_customer("C100012", ("account_not_seller_central",))),
-    Scenario("app_removed", "C100007", _from_customer("C100007")),
-    Scenario("new_customer", "C100009", _from_customer("C100009")),
-    Scenario("old_link", "C100001", _from_callback("C100001", days_later=8)),
-    Scenario("closed_page", "C100001", _from_callback("C100001", code=False)),
-    Scenario("bad_date", "C100017", _from_customer("C100017", ("bad_authorized_at",))),
-    Scenario("all_fine", "C100001", _from_customer("C100001")),
-    Scenario("everyone_fails", None, _app_credentials),
-    Scenario("draft_app", None, _consent_page(draft_app=True)),
-    Scenario("not_primary_user", "C100001", _consent_page(sign_in_as="secondary")),
-    Scenario("limit_reached", None, _consent_page(consent_error="CONSENT_LIMIT_REACHED")),
-    Scenario("secret_expired", None, _secret_expired),
+    _about_customer("orders_stopped", "C100005"),
+    _about_callback("renewed_but_failing", "C100001", seller="A2OTHERSELLER9X"),
+    _about_customer("reminder_mails", "C100002"),
+    _about_customer("consent_refused", "C100010", ("plan_not_professional",)),
+    _about_customer("payments_login", "C100012", ("account_not_seller_central",)),
+    _about_customer("app_removed", "C100007"),
+    _about_customer("new_customer", "C100009"),
+    _about_callback("old_link", "C100001", days_later=8),
+    _about_callback("closed_page", "C100001", code=False),
+    _about_customer("bad_date", "C100017", ("bad_authorized_at",)),
+    _about_customer("all_fine", "C100001"),
+    Scenario("everyone_fails", None, _app_credentials,
+             _amazon_answer('HTTP 401 {"error": "invalid_client", '
+                            '"error_description": "Client authentication failed"}')),
+    Scenario("draft_app", None, _consent_page(draft_app=True), _amazon_page("MD1000")),
+    Scenario("not_primary_user", "C100001", _consent_page(sign_in_as="secondary"),
+             _amazon_page("INVALID_ACCESS")),
+    Scenario("limit_reached", None, _consent_page(consent_error="CONSENT_LIMIT_REACHED"),
+             _amazon_page("CONSENT_LIMIT_REACHED")),
+    Scenario("secret_expired", None, _secret_expired,
+             _amazon_answer('HTTP 403 {"errors": [{"code": "Unauthorized", "details": '
+                            '"The LWA secret token you provided has expired"}]}')),
 )
 
 
@@ -259,6 +338,10 @@ class Quiz:
         if index not in self._expected:
             self._expected[index] = self.scenarios[index].expected(self.world, self.lang)
         return self._expected[index]
+
+    def forget_expectations(self) -> None:
+        """Work the expectations out again (in a new language); the answers stay."""
+        self._expected.clear()
 
     def diagnosis_options(self) -> list[tuple[str, str]]:
         ids = dict.fromkeys(NEXT_ACTION)

@@ -2,15 +2,25 @@
 
 import csv
 import dataclasses
+import html
 import re
 
 import pytest
+import requests
 
 from support_kit import rules
 from support_kit.config import load_settings
 from support_kit.demo import DEMO_AS_OF
 from support_kit.desk import Desk
-from support_kit.training import NEXT_ACTION, SCENARIOS, STEPS, Quiz, TrainingWorld
+from support_kit.texts import text
+from support_kit.training import (
+    NEXT_ACTION,
+    SCENARIOS,
+    STEPS,
+    Quiz,
+    TrainingWorld,
+    diagnosis_label,
+)
 from support_kit.widgets import Walkthrough
 
 from .conftest import confirm_consent
@@ -87,10 +97,92 @@ def test_quiz_all_right_then_saved(walkthrough, tmp_path):
     assert walkthrough.value["score"] == len(SCENARIOS) and walkthrough.value["finished"]
     assert f"Score: {len(SCENARIOS)} of {len(SCENARIOS)} right." in walkthrough.score_view.value
     walkthrough.save_button.click()
-    with open(tmp_path / "AdaLovelace.csv", newline="", encoding="utf-8") as fh:
+    saved = walkthrough.answers_path
+    assert saved.parent == tmp_path and saved.name.startswith("AdaLovelace-")
+    with open(saved, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(SCENARIOS) and {r["correct"] for r in rows} == {"true"}
     assert rows[0]["trainee"] == "Ada Lovelace" and rows[0]["scenario"] == SCENARIOS[0].id
+    assert f'download="{saved.name}"' in walkthrough.files_view.value  # offered to the page
+
+
+def test_one_answers_file_per_trainee_and_session(demo, tmp_path):
+    desk = Desk(load_settings({}), demo, DEMO_AS_OF)
+    sessions = [Walkthrough(desk, trainee=name, answers_dir=tmp_path)
+                for name in ("Ada", "Ada", "Grace")]
+    for session in sessions:
+        session.save_button.click()
+    assert len({p.name for p in tmp_path.iterdir()}) == 3
+    desk.close()
+
+
+def test_feedback_says_right_or_what_would_be(demo, tmp_path):
+    w = Walkthrough(Desk(load_settings({}), demo, DEMO_AS_OF), lang="de", answers_dir=tmp_path)
+    diagnosis, action, _, _ = w.quiz.expectation(0)
+    w.diagnosis_choice.value, w.action_choice.value = diagnosis, action
+    w.answer_button.click()
+    assert "Richtig." in w.feedback_view.value and "wäre" not in w.feedback_view.value
+    w.next_question_button.click()
+    w.diagnosis_choice.value = "valid"
+    w.action_choice.value = "no_action_needed"
+    w.answer_button.click()
+    assert "Nicht ganz: richtig wäre Falsches Amazon-Konto autorisiert" in w.feedback_view.value
+    w.desk.close()
+
+
+def test_progress_line_follows_steps_and_score(walkthrough):
+    assert "Step 1 of 5 · 0 of 13 questions answered · 0 right" in walkthrough.progress_line.value
+    walkthrough.next_button.click()
+    diagnosis, action, _, _ = walkthrough.quiz.expectation(0)
+    walkthrough.diagnosis_choice.value, walkthrough.action_choice.value = diagnosis, action
+    walkthrough.answer_button.click()
+    assert "Step 2 of 5 · 1 of 13 questions answered · 1 right" in \
+        walkthrough.progress_line.value
+
+
+def test_every_question_shows_what_it_asks_about_and_not_the_answer(walkthrough):
+    quiz = walkthrough.quiz
+    for index, scenario in enumerate(quiz.scenarios):
+        shown = walkthrough.question_view.value
+        diagnosis, action, _, _ = quiz.expectation(index)
+        assert "sk-facts" in shown, scenario.id
+        said = " ".join([scenario.prompt(quiz.world, "en"),  # the question and the values
+                         *(value for _, value in scenario.evidence(quiz.world, "en"))])
+        assert diagnosis_label(diagnosis, "en") not in said, scenario.id
+        assert text("en", f"training.action.{action}") not in said, scenario.id
+        if scenario.id in ("renewed_but_failing", "old_link", "closed_page"):
+            assert "https://desk.example/callback?state=" in shown
+        walkthrough.diagnosis_choice.value, walkthrough.action_choice.value = diagnosis, action
+        walkthrough.answer_button.click()
+        walkthrough.next_question_button.click()
+
+
+def test_switching_language_keeps_the_answers(walkthrough):
+    diagnosis, action, _, _ = walkthrough.quiz.expectation(0)
+    walkthrough.diagnosis_choice.value, walkthrough.action_choice.value = diagnosis, action
+    walkthrough.answer_button.click()
+    walkthrough.language.value = "de"
+    assert "Richtig." in walkthrough.feedback_view.value
+    assert "Schritt 1 von 5" in walkthrough.progress_line.value
+    assert walkthrough.answer_button.description == "Antworten"
+    assert walkthrough.value["score"] == 1
+
+
+def test_training_uses_the_sandbox_whatever_is_configured(sandbox_env, tmp_path):
+    from .conftest import CANARY_STATE_KEY, TEST_ENV
+
+    w = Walkthrough(lang="en", answers_dir=tmp_path)  # real settings in the environment
+    for _ in range(3):
+        w.next_button.click()
+    url = html.unescape(re.search(r'href="([^"]+)"', w.consent_link.value).group(1))
+    assert url.startswith("http://127.0.0.1:") and url != sandbox_env.url
+    assert TEST_ENV["SUPPORT_KIT_APP_ID"] not in url and CANARY_STATE_KEY not in url
+    assert "language=en" in url
+    page = requests.get(url, timeout=10)
+    assert "Authorize magnalister" in page.text
+    german = requests.get(url.replace("language=en", "language=de"), timeout=10)
+    assert "Ich beauftrage Amazon" in german.text and 'lang="de"' in german.text
+    w.desk.close()
 
 
 def test_quiz_all_wrong(walkthrough):

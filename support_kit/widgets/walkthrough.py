@@ -1,77 +1,108 @@
-"""The training walkthrough: the renewal step by step, a real click-through, and a quiz."""
+"""The training walkthrough: the renewal step by step, a real click-through, and a quiz.
+
+The training always runs on the demo customers against the local sandbox, whatever is
+configured: a trainee never makes a real Seller Central link signed with the real key.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import secrets
 from pathlib import Path
 
 import ipywidgets as widgets
 
+from ..config import load_settings
 from ..desk import Desk
+from ..folders import training_dir
 from ..renewal import CallbackResult
-from ..texts import text
+from ..texts import LANGUAGES, text
 from ..training import STEPS, Answer, Quiz, TrainingWorld, diagnosis_label
 from ..views import render
+from .download import download_link
 from .panel import Panel, banners
 
 TRAINING_CUSTOMER = "C100001"
+#: Long answer labels wrap and push the next one down instead of overlapping it.
+STYLE = """<style>
+.sk-walkthrough .widget-radio, .sk-walkthrough .jupyter-widget-radio {
+  width: 100%; flex-wrap: wrap; height: auto; line-height: normal; }
+.sk-walkthrough .widget-radio > .widget-label { width: 100%; font-weight: 600; }
+.sk-walkthrough .widget-radio-box label {
+  height: auto; min-height: var(--jp-widgets-radio-item-height); line-height: 1.35;
+  white-space: normal; padding: 3px 0; display: flex; flex-direction: row-reverse;
+  justify-content: flex-end; align-items: flex-start; }
+.sk-walkthrough .widget-radio-box input { float: none; flex: none; height: 1.35em; }
+</style>"""
+
+
+def training_desk(desk: Desk | None = None) -> Desk:
+    """The desk the training uses: demo keys and the sandbox, never the configured Amazon.
+
+    >>> training_desk().demo
+    True
+    """
+    if desk is not None and desk.demo:
+        return desk
+    world = TrainingWorld()
+    return Desk(load_settings({}), world.customers, world.as_of)
 
 
 class Walkthrough(Panel):
     """Steps with next/back and progress, the consent click-through, and the scenario quiz.
 
     >>> w = Walkthrough(lang="en", trainee="Ada")
-    >>> w.next_button.click(); w.value["step"]
-    'button'
+    >>> w.next_button.click(); w.value["step"], w.progress_line.value[:14]
+    ('button', '<p class="sk-p')
     """
 
     def __init__(self, desk: Desk | None = None, lang: str = "de", trainee: str = "",
-                 answers_dir: str | Path = "training-answers"):
+                 answers_dir: str | Path | None = None):
         self.lang = lang
         super().__init__()
-        self.desk = desk or Desk.open(as_of=TrainingWorld().as_of)
-        self.trainee = trainee
-        self.answers_dir = Path(answers_dir)
+        self.desk = training_desk(desk)
+        self.answers_dir = Path(answers_dir) if answers_dir else training_dir()
+        self.session = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
         self.step = 0
         self.quiz = Quiz(TrainingWorld(self.desk.customers, self.desk.today), lang=lang)
         self.callback_result: CallbackResult | None = None
 
+        self.trainee = widgets.Text(value=trainee, style={"description_width": "initial"},
+                                    layout=widgets.Layout(width="360px"))
+        self.language = widgets.ToggleButtons(options=[(c.upper(), c) for c in LANGUAGES],
+                                              value=lang, style={"button_width": "48px"})
+        self.title = widgets.HTML()
         self.progress = widgets.IntProgress(min=1, max=len(STEPS), value=1,
                                             layout=widgets.Layout(width="300px"))
         self.progress_text = widgets.HTML()
         self.step_view = widgets.HTML()
-        self.back_button = widgets.Button(description=text(lang, "training.back"),
-                                          icon="arrow-left")
-        self.next_button = widgets.Button(description=text(lang, "training.next"),
-                                          icon="arrow-right")
+        self.back_button = widgets.Button(icon="arrow-left")
+        self.next_button = widgets.Button(icon="arrow-right")
+        self.clickthrough_text = widgets.HTML()
         self.consent_link = widgets.HTML()
         self.callback_url = widgets.Text(placeholder="http://127.0.0.1:.../callback?state=...",
                                          layout=widgets.Layout(width="100%"))
-        self.verify_button = widgets.Button(description=text(lang, "ui.verify"), icon="check")
+        self.verify_button = widgets.Button(icon="check")
         self.callback_view = widgets.HTML()
         self.clickthrough = widgets.VBox([
-            widgets.HTML(f"<p>{html.escape(text(lang, 'training.clickthrough'))}</p>"),
-            self.consent_link, widgets.HBox([self.callback_url, self.verify_button]),
-            self.callback_view])
+            self.clickthrough_text, self.consent_link,
+            widgets.HBox([self.callback_url, self.verify_button]), self.callback_view])
 
+        self.quiz_title = widgets.HTML()
         self.question_view = widgets.HTML()
-        self.diagnosis_choice = widgets.RadioButtons(
-            options=self.quiz.diagnosis_options(), value=None,
-            description=text(lang, "training.diagnosis_label"),
-            style={"description_width": "initial"})
-        self.action_choice = widgets.RadioButtons(
-            options=self.quiz.action_options(), value=None,
-            description=text(lang, "training.action_label"),
-            style={"description_width": "initial"})
-        self.answer_button = widgets.Button(description=text(lang, "training.answer"),
-                                            icon="check", button_style="primary")
-        self.next_question_button = widgets.Button(
-            description=text(lang, "training.next_question"), icon="arrow-right",
-            disabled=True)
+        self.diagnosis_choice = widgets.RadioButtons(value=None,
+                                                     layout=widgets.Layout(width="100%"))
+        self.action_choice = widgets.RadioButtons(value=None,
+                                                  layout=widgets.Layout(width="100%"))
+        self.answer_button = widgets.Button(icon="check", button_style="primary")
+        self.next_question_button = widgets.Button(icon="arrow-right", disabled=True)
         self.feedback_view = widgets.HTML()
         self.score_view = widgets.HTML()
-        self.save_button = widgets.Button(description=text(lang, "training.save"),
-                                          icon="save")
+        self.save_button = widgets.Button(icon="save")
+        self.files_view = widgets.HTML()
+        #: One line that follows the trainee (step, answered, score); the notebook shows it.
+        self.progress_line = widgets.HTML()
 
         self.back_button.on_click(self.guarded(lambda _b: self.go(-1)))
         self.next_button.on_click(self.guarded(lambda _b: self.go(+1)))
@@ -79,19 +110,23 @@ class Walkthrough(Panel):
         self.answer_button.on_click(self.guarded(lambda _b: self.submit()))
         self.next_question_button.on_click(self.guarded(lambda _b: self.show_question()))
         self.save_button.on_click(self.guarded(lambda _b: self.save()))
+        self.language.observe(self.guarded(lambda c: self.switch_language(c["new"])),
+                              names="value")
 
-        top = banners(self.desk, lang)
+        self.banner = widgets.VBox(banners(self.desk, lang))
         steps_box = widgets.VBox([
-            widgets.HTML(f"<h3>{html.escape(text(lang, 'training.title'))}</h3>"),
-            widgets.HBox([self.progress, self.progress_text]), self.step_view,
+            self.title, widgets.HBox([self.progress, self.progress_text]), self.step_view,
             self.clickthrough, widgets.HBox([self.back_button, self.next_button])])
         quiz_box = widgets.VBox([
-            widgets.HTML(f"<h3>{html.escape(text(lang, 'training.quiz'))}</h3>"),
-            self.question_view, widgets.HBox([self.diagnosis_choice, self.action_choice]),
+            self.quiz_title, self.question_view, self.diagnosis_choice, self.action_choice,
             widgets.HBox([self.answer_button, self.next_question_button]),
-            self.feedback_view, self.score_view, self.save_button])
-        self.widget = widgets.VBox(top + [self.status, self.details, steps_box, quiz_box])
+            self.feedback_view, self.score_view, widgets.HBox([self.save_button]),
+            self.files_view])
+        self.widget = widgets.VBox([
+            widgets.HTML(STYLE), self.banner, widgets.HBox([self.trainee, self.language]),
+            self.status, self.details, steps_box, quiz_box])
         self.widget.add_class("sk-walkthrough")
+        self.guarded(self._label)()
         self.guarded(self.render_step)()
         self.guarded(self.show_question)()
 
@@ -101,6 +136,49 @@ class Walkthrough(Panel):
         return {"step": STEPS[self.step].id, "step_number": self.step + 1,
                 "callback": self.callback_result, "answers": list(self.quiz.answers),
                 "score": self.quiz.score, "finished": self.quiz.finished}
+
+    # --- language -------------------------------------------------------------------------
+    def _label(self) -> None:
+        """Every fixed text of the panel in ``self.lang``."""
+        lang = self.lang
+        self.banner.children = banners(self.desk, lang)
+        self.details.set_title(0, text(lang, "ui.details"))
+        self.trainee.description = text(lang, "training.trainee")
+        self.trainee.placeholder = text(lang, "training.trainee_placeholder")
+        self.language.description = text(lang, "training.language")
+        self.title.value = f"<h3>{html.escape(text(lang, 'training.title'))}</h3>"
+        self.quiz_title.value = f"<h3>{html.escape(text(lang, 'training.quiz'))}</h3>"
+        self.clickthrough_text.value = (
+            f"<p>{html.escape(text(lang, 'training.clickthrough'))}</p>")
+        for button, key in ((self.back_button, "training.back"),
+                            (self.next_button, "training.next"),
+                            (self.verify_button, "ui.verify"),
+                            (self.answer_button, "training.answer"),
+                            (self.next_question_button, "training.next_question"),
+                            (self.save_button, "training.save")):
+            button.description = text(lang, key)
+        for choice, options, key in (
+                (self.diagnosis_choice, self.quiz.diagnosis_options(),
+                 "training.diagnosis_label"),
+                (self.action_choice, self.quiz.action_options(), "training.action_label")):
+            kept = choice.value
+            choice.options = options
+            choice.value = kept
+            choice.description = text(lang, key)
+
+    def switch_language(self, lang: str) -> None:
+        """Show the whole training in ``lang``; the answers so far are kept."""
+        self.lang = self.quiz.lang = lang
+        self.quiz.forget_expectations()
+        self.consent_link.value = ""
+        self._label()
+        self.render_step()
+        if self.quiz.answers and not self.quiz.finished and self.answer_button.disabled:
+            self._feedback(self.quiz.answers[-1])
+        else:
+            self.show_question()
+        if self.callback_result is not None:
+            self.verify()
 
     # --- steps ----------------------------------------------------------------------------
     def go(self, delta: int) -> None:
@@ -118,9 +196,12 @@ class Walkthrough(Panel):
         self.clickthrough.layout.display = "" if step.clickthrough else "none"
         if step.clickthrough and not self.consent_link.value:
             link = self.desk.link(TRAINING_CUSTOMER, lang)
+            url = f"{link.url}&language={lang}"  # the sandbox's page in the trainee's language
             self.consent_link.value = (
-                f'<a class="sk-consent-link" href="{html.escape(link.url)}" target="_blank" '
-                f'rel="noopener">{html.escape(text(lang, "training.open_consent"))}</a>')
+                f'<a class="sk-consent-link" href="{html.escape(url)}" target="_blank" '
+                f'rel="noopener" style="color:#0b57d0;text-decoration:underline;'
+                f'font-weight:600">{html.escape(text(lang, "training.open_consent"))} ↗</a>')
+        self._update_progress_line()
 
     def verify(self) -> CallbackResult:
         """Check the pasted callback and explain the outcome in plain words."""
@@ -135,6 +216,7 @@ class Walkthrough(Panel):
         quiz, lang = self.quiz, self.lang
         self.feedback_view.value = ""
         self.next_question_button.disabled = True
+        self._update_progress_line()
         if quiz.finished:
             self.question_view.value = ""
             self.answer_button.disabled = True
@@ -144,7 +226,8 @@ class Walkthrough(Panel):
         scenario = quiz.scenarios[quiz.position]
         self.question_view.value = render(
             "training_question.html", scenario=scenario, lang=lang, number=quiz.position + 1,
-            total=len(quiz.scenarios), prompt=scenario.prompt(quiz.world, lang))
+            total=len(quiz.scenarios), prompt=scenario.prompt(quiz.world, lang),
+            facts=scenario.evidence(quiz.world, lang))
         self.diagnosis_choice.value = None
         self.action_choice.value = None
         self.answer_button.disabled = False
@@ -154,25 +237,41 @@ class Walkthrough(Panel):
             self.say(f"{text(self.lang, 'training.diagnosis_label')} + "
                      f"{text(self.lang, 'training.action_label')}?", "error")
             return None
-        index = self.quiz.position
         answer = self.quiz.answer(self.diagnosis_choice.value, self.action_choice.value)
-        _diagnosis, _action, reason, faq = self.quiz.expectation(index)
-        lang = self.lang
-        verdict = text(lang, "training.correct" if answer.correct else "training.incorrect")
-        expected = text(lang, "training.expected",
-                        diagnosis=diagnosis_label(answer.expected_diagnosis, lang),
-                        action=text(lang, f"training.action.{answer.expected_action}"))
-        self.feedback_view.value = render("training_feedback.html", answer=answer, lang=lang,
-                                          verdict=verdict, expected=expected, reason=reason,
-                                          faq=faq)
+        self._feedback(answer)
         self.answer_button.disabled = True
         self.next_question_button.disabled = False
-        self.score_view.value = html.escape(text(lang, "training.score", right=self.quiz.score,
-                                                 total=len(self.quiz.answers)))
+        self._update_progress_line()
         return answer
 
+    def _feedback(self, answer: Answer) -> None:
+        lang, index = self.lang, len(self.quiz.answers) - 1
+        _diagnosis, _action, reason, faq = self.quiz.expectation(index)
+        verdict = text(lang, "training.correct") if answer.correct else text(
+            lang, "training.incorrect", diagnosis=diagnosis_label(answer.expected_diagnosis, lang),
+            action=text(lang, f"training.action.{answer.expected_action}"))
+        self.feedback_view.value = render("training_feedback.html", answer=answer, lang=lang,
+                                          verdict=verdict, reason=reason, faq=faq)
+        self.score_view.value = html.escape(text(lang, "training.score", right=self.quiz.score,
+                                                 total=len(self.quiz.answers)))
+
+    def _update_progress_line(self) -> None:
+        line = text(self.lang, "training.progress_line", n=self.step + 1, total=len(STEPS),
+                    answered=len(self.quiz.answers), questions=len(self.quiz.scenarios),
+                    right=self.quiz.score)
+        self.progress_line.value = f'<p class="sk-progress-line"><b>{html.escape(line)}</b></p>'
+
+    # --- the trainer's copy ---------------------------------------------------------------
+    @property
+    def answers_path(self) -> Path:
+        """This trainee's answers file for this session (a new session, a new file)."""
+        name = "".join(c for c in self.trainee.value if c.isalnum() or c in "-_") or "trainee"
+        return self.answers_dir / f"{name}-{self.session}.csv"
+
     def save(self) -> Path:
-        name = "".join(c for c in (self.trainee or "trainee") if c.isalnum() or c in "-_")
-        path = self.quiz.save(self.answers_dir / f"{name or 'trainee'}.csv", self.trainee)
-        self.say(text(self.lang, "training.saved", path=str(path)))
+        path = self.quiz.save(self.answers_path, self.trainee.value.strip())
+        self.files_view.value = download_link(path, "answers",
+                                              f"{text(self.lang, 'training.download')}: "
+                                              f"{path.name}")
+        self.say(text(self.lang, "training.saved", path=path.name))
         return path

@@ -8,6 +8,33 @@ from support_kit.training import STEPS, Quiz, TrainingWorld, diagnosis_label
 from .conftest import consent_in_browser, screenshot
 
 CALLBACK = "input[placeholder='http://127.0.0.1:.../callback?state=...']"
+WIDTHS = (420, 700, 1280, 1920)  # a side panel, half a screen, a laptop, full HD
+
+OVERLAPS = """() => [...document.querySelectorAll('.sk-walkthrough .widget-radio')]
+.flatMap(radio => {
+  const boxes = [...radio.querySelectorAll('label')].map(label => {  // the text as drawn,
+    const range = document.createRange();  // even where it overflows its label's box
+    range.selectNodeContents(label);
+    return range.getBoundingClientRect();
+  }).filter(b => b.width > 0);
+  const pairs = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach(b => {
+    const x = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    const y = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    if (x > 1 && y > 1) pairs.push([a.top, b.top]);
+  }));
+  return pairs;
+})"""
+
+
+def assert_answers_readable(page, lang):
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(200)
+        assert page.locator(".sk-walkthrough .widget-radio label").count() > 20
+        assert page.evaluate(OVERLAPS) == [], f"overlapping answers at {width}px ({lang})"
+    screenshot(page, f"walkthrough-quiz-{lang}")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def click_through(page, link, wrong_account=False):
@@ -34,6 +61,13 @@ def test_walkthrough_steps_clickthrough_and_quiz(page, voila):
     page.click("button:has-text('Zurück')")
     page.wait_for_selector(".sk-step[data-step='consent']")
 
+    assert_answers_readable(page, "de")
+    page.click(".sk-walkthrough .widget-toggle-button:has-text('EN')")
+    page.wait_for_selector("button:has-text('Answer')")
+    assert_answers_readable(page, "en")
+    page.click(".sk-walkthrough .widget-toggle-button:has-text('DE')")
+    page.wait_for_selector("button:has-text('Antworten')")
+
     quiz = Quiz(TrainingWorld(load(demo_path()), DEMO_AS_OF), lang="de")
     radios = page.locator(".widget-radio-box")
     for index, scenario in enumerate(quiz.scenarios):
@@ -48,4 +82,12 @@ def test_walkthrough_steps_clickthrough_and_quiz(page, voila):
     page.wait_for_selector(".sk-score")
     total = len(quiz.scenarios)
     assert f"{total} von {total} richtig" in page.inner_text(".sk-score")
+    assert f"{total} von {total} Fragen beantwortet · {total} richtig" in \
+        page.inner_text(".sk-progress-line")
+    page.fill("input[placeholder='Ihr Name, für die gespeicherten Antworten']", "Ada Lovelace")
+    page.press("input[placeholder='Ihr Name, für die gespeicherten Antworten']", "Tab")
+    page.click("button:has-text('Antworten speichern')")
+    with page.expect_download() as download:
+        page.click("a.sk-file[data-kind='answers']")
+    assert download.value.suggested_filename.startswith("AdaLovelace-")
     screenshot(page, "walkthrough-quiz-done")
