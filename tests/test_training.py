@@ -131,12 +131,14 @@ def test_feedback_says_right_or_what_would_be(demo, tmp_path):
 
 
 def test_progress_line_follows_steps_and_score(walkthrough):
-    assert "Step 1 of 5 · 0 of 13 questions answered · 0 right" in walkthrough.progress_line.value
+    total = len(SCENARIOS)
+    assert f"Step 1 of 5 · 0 of {total} questions answered · 0 right" in \
+        walkthrough.progress_line.value
     walkthrough.next_button.click()
     diagnosis, action, _, _ = walkthrough.quiz.expectation(0)
     walkthrough.diagnosis_choice.value, walkthrough.action_choice.value = diagnosis, action
     walkthrough.answer_button.click()
-    assert "Step 2 of 5 · 1 of 13 questions answered · 1 right" in \
+    assert f"Step 2 of 5 · 1 of {total} questions answered · 1 right" in \
         walkthrough.progress_line.value
 
 
