@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from . import rules
 from .config import Settings, load_settings
@@ -259,13 +260,27 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
 }
 
 
+#: What a command may have written when a bug stops it (said in the "unexpected" line).
+_IN_STORE = "events it recorded in the desk's store are kept; no other file was written"
+WRITES = {None: "it writes no files", "link": _IN_STORE, "verify-callback": _IN_STORE,
+          "live-check": _IN_STORE, "note": _IN_STORE,
+          "report": "the report folder {out} is as it was (the new files were in a temporary "
+                    "folder, removed again)"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes as one line, like every other problem."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_PROBLEM, f"{self.prog}: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="support-kit",
         description="Keep sellers' Amazon connections alive: token state, renewal links, "
         "live checks and expiry reports. Without SUPPORT_KIT_* settings it runs on demo data.",
     )
-    parser.set_defaults(writes="it writes no files")  # said when a bug stops a command
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -292,8 +307,6 @@ def build_parser() -> argparse.ArgumentParser:
     input_option(p)
     as_of_option(p)
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report files")
-    p.set_defaults(writes="the report folder {out} is as it was (new files are written to a "
-                   "temporary folder first, removed again)")
 
     p = add("link", "Make the Seller Central renewal link and the customer's instructions.")
     p.add_argument("customer_id")
@@ -401,7 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # a bug: never a traceback, and say what may have been written
             print("support-kit: " + one_line(
                 f"unexpected {type(exc).__name__} ({one_line(exc, 200)}); "
-                f"{args.writes.format(**vars(args))}. Please report this with the command "
+                f"{WRITES.get(args.command, WRITES[None]).format(**vars(args))}. Please "
+                "report this with the command "
                 "you ran."), file=sys.stderr)
             return 1
 

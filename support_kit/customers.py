@@ -162,6 +162,9 @@ def load(source: str | Path | pd.DataFrame) -> CustomerList:
         name = _mask_url(text)
         return _validate(_read_sql(text), name)
     path = Path(text).expanduser()
+    if path.is_dir():
+        raise SupportKitError(f"The customer file {text} is a folder: name the file in it "
+                              "(CSV, XLSX, JSON or SQLite).")
     if not path.is_file():
         raise SupportKitError(
             f"The customer file {text} does not exist. Check the path "

@@ -30,6 +30,7 @@ _ADVICE = {
     errno.ENOENT: "a folder on the way does not exist. Check the path.",
     errno.ENOTDIR: "a part of the path is a file, not a folder. Check the path.",
     errno.EISDIR: "a folder is in the way where a file should go. Move it away.",
+    errno.EEXIST: "a file is in the way where a folder should go. Check the path.",
     errno.ELOOP: "the path has a loop of symbolic links. Check the path.",
     errno.EMFILE: "too many files are open. Close other programs and try again.",
 }

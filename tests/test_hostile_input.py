@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +138,15 @@ CASES = [
          2, ("not UTF-8", "copy the whole address again")),
     Case("unknown-customer-with-escape", ("diagnose", "NO\x1b[2JPE"), 2,
          ("NO\\x1b[2JPE", "Check the customer id")),
+    Case("as-of-not-a-date", ("diagnose", "C100001", "--as-of", "31.02.2026"), 2,
+         ("--as-of", "is not a date", "--help")),
+    Case("valid-days-not-a-number", ("link", "C100001", "--valid-days", "abc"), 2,
+         ("--valid-days", "invalid int value")),
+    Case("unknown-command", ("bogus",), 2, ("invalid choice: 'bogus'",)),
+    Case("out-below-a-file", ("report", "--out", "{input}/report"), 2,
+         ("--out", "a file is in the way"), make=text_file("in.csv", "precious")),
+    Case("input-is-a-folder", ("diagnose", "1", "--input", "{input}"), 2, ("is a folder",),
+         make=lambda folder: folder),
     Case("concurrency-zero", ("live-check", "C100001", "--concurrency", "0"), 2,
          ("--concurrency",)),
     # --- settings ---------------------------------------------------------------------------
@@ -171,13 +181,16 @@ def test_hostile_input(case: Case, tmp_path, capsys, monkeypatch):
     args = [a.format(input=source, out=out) for a in case.args]
     before = _tree(tmp_path, out)
 
-    code, stdout, stderr = run_cli(capsys, *args)
+    try:
+        code, stdout, stderr = run_cli(capsys, *args)
+    except SystemExit as usage:  # argparse: a usage mistake, told in one line
+        code, (stdout, stderr) = usage.code, capsys.readouterr()
 
     assert code == case.code, stderr
     assert "Traceback" not in stdout + stderr and "\x1b" not in stdout + stderr
     assert_no_canary(stdout + stderr)
     if case.code == 2:
-        assert stderr.startswith("support-kit: ") and stderr.count("\n") == 1, stderr
+        assert re.match(r"support-kit( [a-z-]+)?: ", stderr) and stderr.count("\n") == 1, stderr
         assert "unexpected" not in stderr
     for part in case.says:
         assert part in (stderr if case.code else stdout), (part, stderr or stdout)
@@ -213,3 +226,60 @@ def test_report_panel_tells_a_folder_in_the_way_in_one_line(tmp_path):
     assert "sk-error" in panel.status.value and "a folder is in the way" in panel.status.value
     assert panel.details.layout.display == "none"  # nothing more to show: no frames
     assert (out / "report.html").is_dir() and [p.name for p in out.iterdir()] == ["report.html"]
+
+
+def test_json_output_shows_controls_as_escapes_and_stays_json(tmp_path, capsys):
+    shop = "C1\x9b2J DEL\x7f ESC\x1b[0m"
+    source = write_csv(tmp_path / "in.csv", [customer("1", shop_name=shop)])
+    code, out, err = run_cli(capsys, "diagnose", "1", "--input", str(source), "--json")
+    assert code == 0, err
+    assert not any(c in out for c in "\x9b\x7f\x1b") and "\\u009b" in out
+    assert json.loads(out)["shop_name"] == shop
+
+
+@pytest.mark.parametrize("key", ["schlüssel-äöü-🔑", "ключ-秘密", "bytes-\udcff\udcfe"],
+                         ids=["umlauts-emoji", "cyrillic-cjk", "not-utf8-bytes"])
+def test_links_with_a_key_of_any_characters_any_number_of_times(key, demo):
+    """A notebook cell run again makes the second, third ... link in the same process."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from support_kit.config import load_settings
+    from support_kit.renewal import renewal_link, verify_callback
+
+    settings = load_settings(TEST_ENV | {"SUPPORT_KIT_STATE_SECRET": key})
+    seller = demo.find("C100001")["seller_id"].iloc[0]
+    for _ in range(3):
+        link = renewal_link(demo, "C100001", settings)
+        state = parse_qs(urlsplit(link.url).query)["state"][0]
+        callback = (f"http://127.0.0.1:8765/callback?state={state}"
+                    f"&selling_partner_id={seller}&spapi_oauth_code=ANcode")
+        assert verify_callback(callback, demo, settings).ok
+        other = load_settings(TEST_ENV | {"SUPPORT_KIT_STATE_SECRET": key + "x"})
+        assert verify_callback(callback, demo, other).problems == ("state_invalid",)
+
+
+def test_a_non_utf8_key_from_the_environment_signs_across_processes(tmp_path):
+    """`link` in one process, `verify-callback` in the next, with a key that is not UTF-8."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k.encode(): v.encode() for k, v in os.environ.items()}
+    env.update({k.encode(): v.encode() for k, v in TEST_ENV.items()})
+    env[b"SUPPORT_KIT_STATE_SECRET"] = "schlüssel".encode() + b"-\xff\xfe"
+    env[b"PYTHONPATH"] = str(Path(__file__).parents[1]).encode()
+    env[b"SUPPORT_KIT_SELLER_CENTRAL_URL"] = b"http://127.0.0.1:8765"
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "support_kit.cli", *args], env=env,
+                              capture_output=True, text=True, check=False)
+
+    made = cli("link", "C100001", "--json")
+    assert made.returncode == 0, made.stderr
+    url = json.loads(made.stdout)["url"]
+    state = url.split("state=")[1].split("&")[0]
+    seller = "A6SHQKZH531RPS"  # C100001 in the demo data
+    checked = cli("verify-callback", "--json", f"http://127.0.0.1:8765/callback?state={state}"
+                  f"&selling_partner_id={seller}&spapi_oauth_code=ANcode")
+    verdict = json.loads(checked.stdout)
+    assert checked.returncode == 0 and verdict["ok"] and verdict["problems"] == [], verdict

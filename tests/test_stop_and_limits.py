@@ -23,14 +23,18 @@ from support_kit.sandbox import Sandbox
 from .conftest import AS_OF, TEST_ENV, assert_no_canary
 
 ROOT = Path(__file__).parents[1]
-ENV = os.environ | TEST_ENV | {"PYTHONPATH": str(ROOT)}
+
+
+def _env() -> dict[str, str]:
+    """The test's environment (its own desk memory) with settings for a configured desk."""
+    return os.environ | TEST_ENV | {"PYTHONPATH": str(ROOT)}
 
 
 def _start_sandbox(*options: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([sys.executable, "-m", "support_kit.cli", "sandbox", "--port",
                                 "0", "--as-of", AS_OF.isoformat(), *options],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=ENV)
+                               env=_env())
     first = process.stdout.readline()
     found = re.search(r"http://127\.0\.0\.1:\d+", first)
     assert found, first + process.stderr.read()
@@ -66,7 +70,7 @@ def _raw(url: str, request: bytes, timeout: float = 5) -> bytes:
 def test_ctrl_c_stops_a_live_check_within_seconds_with_the_results_so_far():
     sandbox, url = _start_sandbox("--latency", "1500")  # a slow Amazon: 4.5 s a customer
     try:
-        env = ENV | {"SUPPORT_KIT_LWA_ENDPOINT": f"{url}/auth/o2/token",
+        env = _env() | {"SUPPORT_KIT_LWA_ENDPOINT": f"{url}/auth/o2/token",
                      "SUPPORT_KIT_SPAPI_ENDPOINT": url, "SUPPORT_KIT_SELLER_CENTRAL_URL": url}
         check = subprocess.Popen([sys.executable, "-m", "support_kit.cli", "live-check",
                                   "--as-of", AS_OF.isoformat()], stdout=subprocess.PIPE,
