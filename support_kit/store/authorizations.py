@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from .. import rules
@@ -89,16 +90,15 @@ def with_desk_renewals(customers: CustomerList, store: Store, settings: Settings
     as_of = as_of or rules.today(settings.timezone)
     frame = customers.customers
     renewed = store.latest_renewals(until=end_of_day(as_of, settings.timezone))
-    renewed = renewed[renewed["customer_id"].isin(frame["customer_id"])]
-    frame = frame.assign(authorized_source=pd.Categorical(
-        ["list"] * len(frame), categories=SOURCES) if len(frame) else pd.Categorical(
-        [], categories=SOURCES))
-    if renewed.empty:
+    frame = frame.assign(authorized_source=pd.Categorical.from_codes(
+        np.zeros(len(frame), dtype="int8"), categories=SOURCES))
+    positions = pd.Index(frame["customer_id"]).get_indexer(renewed["customer_id"])
+    known = positions >= 0
+    if not known.any():
         return dataclasses.replace(customers, customers=frame)
-    rows = frame.index[frame["customer_id"].isin(renewed["customer_id"])]
+    rows = frame.index[positions[known]]
     mine = frame.loc[rows, ["customer_id", "authorized_at", "revoked_at", "seller_id"]]
-    by_id = renewed.set_index("customer_id").loc[mine["customer_id"]]
-    by_id.index = rows
+    by_id = renewed[known].set_index(rows)
     listed_on, _bad = rules.parse_dates(mine["authorized_at"], settings.timezone)
     renewed_at = by_id["renewed_at"]
     renewed_on = renewed_at.dt.tz_convert(settings.timezone).dt.tz_localize(None).dt.normalize()
@@ -110,7 +110,7 @@ def with_desk_renewals(customers: CustomerList, store: Store, settings: Settings
     frame["previous_revoked_at"] = ""
     frame.loc[take, "previous_authorized_at"] = mine.loc[take, "authorized_at"]
     frame.loc[take, "previous_revoked_at"] = mine.loc[take, "revoked_at"]
-    frame.loc[take, "authorized_at"] = renewed_at[take].map(lambda t: t.isoformat())
+    frame.loc[take, "authorized_at"] = renewed_at[take].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     frame.loc[take, "authorized_source"] = "desk"
     if "has_refresh_token" in frame:
         frame.loc[take, "has_refresh_token"] = True
