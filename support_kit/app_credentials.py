@@ -13,7 +13,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+import pandas as pd
 
 from .errors import SupportKitError
 from .texts import format_date, text
@@ -71,16 +72,22 @@ def parse_expiry(value: str, timezone: str, client_id: str | None = None) -> dt.
     value = value.strip()
     if not value:
         return None
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
+    day = _day(value, timezone)
+    if day is not None:
+        return day
     if Path(value).is_file():
         return read_notification(Path(value), timezone, client_id)
     raise SupportKitError(f"{SETTING}={value!r} is neither a date (2027-05-01 or 01.05.2027) "
                           "nor a saved APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY notification "
                           "file. Set the day the app's LWA client secret expires.")
+
+
+def _day(value: str, timezone: str) -> dt.date | None:
+    """A date or a time with offset as the desk's calendar day, the way the rules read dates."""
+    from .rules import parse_dates
+
+    days, _bad = parse_dates(pd.Series([value]), timezone)
+    return None if pd.isna(days.iloc[0]) else days.iloc[0].date()
 
 
 def read_notification(path: Path, timezone: str, client_id: str | None = None) -> dt.date:
@@ -109,11 +116,8 @@ def read_notification(path: Path, timezone: str, client_id: str | None = None) -
         raise SupportKitError(f"{where} is for the client id {expiry['clientId']}, not for "
                               f"SUPPORT_KIT_LWA_CLIENT_ID={client_id}.")
     raw = str(expiry["clientSecretExpiryTime"])
-    try:
-        moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+    day = _day(raw, timezone)
+    if day is None:
         raise SupportKitError(f"{where}: clientSecretExpiryTime {raw!r} is not an ISO 8601 "
-                              "time.") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(ZoneInfo(timezone)).date()
+                              "time.")
+    return day

@@ -107,27 +107,26 @@ def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _show(args: argparse.Namespace, result: object) -> int:
+    """Print a result as JSON (``--json``) or as its text form."""
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print(result)
+    return 0
+
+
 def cmd_reply(args: argparse.Namespace, settings: Settings) -> int:
     from .replies import reply_for
 
-    draft = reply_for(_customers(args, settings), args.customer_id, settings, args.as_of,
-                      args.lang)
-    if args.json:
-        _print_json(draft.to_dict())
-    else:
-        print(draft)
-    return 0
+    return _show(args, reply_for(_customers(args, settings), args.customer_id, settings,
+                                 args.as_of, args.lang))
 
 
 def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
     from .consent_errors import explain
 
-    explained = explain(args.code, args.lang)
-    if args.json:
-        _print_json(explained.to_dict())
-    else:
-        print(explained)
-    return 0
+    return _show(args, explain(args.code, args.lang))
 
 
 def cmd_verify_callback(args: argparse.Namespace, settings: Settings) -> int:
