@@ -32,9 +32,13 @@ def parse_day(value: str) -> dt.date:
     """
     for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
         try:
-            return dt.datetime.strptime(value.strip(), fmt).date()
+            day = dt.datetime.strptime(value.strip(), fmt).date()
         except ValueError:
             continue
+        if not 2000 <= day.year <= 2199:  # a desk's day; far dates overflow the date maths
+            raise argparse.ArgumentTypeError(
+                f"{value!r} is too far from today; use a day from 2000 to 2199")
+        return day
     raise argparse.ArgumentTypeError(
         f"{value!r} is not a date; write it as 2024-05-03 or 03.05.2024")
 

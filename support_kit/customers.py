@@ -261,10 +261,12 @@ def _read_csv(path: Path) -> _Raw:
 
 
 def _utf8(data: bytes) -> bytes:
-    """The file's text as UTF-8: a BOM dropped; bytes that are not UTF-8 read as
-    Windows-1252 (so a file mixing both keeps every umlaut)."""
+    """The file's text as UTF-8: a BOM dropped, UTF-16 (with BOM) converted; bytes that are
+    not UTF-8 read as Windows-1252 (so a file mixing both keeps every umlaut)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
+        return data.decode("utf-16", errors="replace").encode("utf-8")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:

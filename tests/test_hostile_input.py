@@ -44,6 +44,16 @@ def corrupt_xlsx(folder: Path) -> Path:
     return broken
 
 
+def xlsx_with_controls(folder: Path) -> Path:
+    path = folder / "in.xlsx"
+    book = Workbook()
+    book.active.append(["customer_id", "shop_name", "authorized_at"])
+    book.active.append(["1", "Tab\tand\nnewline", "2026-01-05"])
+    book.active.append(["2", "=HYPERLINK(\"http://x\")", "2026-01-05"])
+    book.save(path)
+    return path
+
+
 def truncated_xlsx(folder: Path) -> Path:
     path = corrupt_xlsx(folder)
     path.write_bytes(path.read_bytes()[:300])
@@ -96,6 +106,12 @@ CASES = [
         + "2;Müller cp1252 €\n".encode("cp1252"))),
     Case("json-lone-surrogate", REPORT, 0, rows_in=1, make=text_file(
         "in.json", '[{"customer_id": "1", "shop_name": "bad \\ud800 text"}]')),
+    Case("utf16-tab-separated-from-excel", REPORT, 0, rows_in=2, make=text_file(
+        "in.csv", "customer_id\tshop_name\r\n1\tMüller\r\n2\tÇa va\r\n".encode("utf-16"))),
+    Case("xlsx-with-control-characters", REPORT, 0, rows_in=2, make=xlsx_with_controls),
+    Case("far-dates-in-the-data", REPORT, 0, rows_in=4, make=text_file(
+        "in.csv", "customer_id,authorized_at,revoked_at\n1,0001-01-01,\n2,9999-12-31,\n"
+        "3,31.12.9999,\n4,2026-13-45,\n")),
     Case("header-only", REPORT, 0, rows_in=0, make=text_file("in.csv", HEADER + "\n")),
     Case("diagnose-escapes-terminal-codes", ("diagnose", "3", "--input", "{input}"), 0,
          says=("Esc\u241b[31mRed",), make=csv_rows(*CONTROL_ROWS)),
@@ -138,6 +154,8 @@ CASES = [
          2, ("not UTF-8", "copy the whole address again")),
     Case("unknown-customer-with-escape", ("diagnose", "NO\x1b[2JPE"), 2,
          ("NO\\x1b[2JPE", "Check the customer id")),
+    Case("as-of-far-future", ("diagnose", "C100001", "--as-of", "9999-12-31"), 2,
+         ("--as-of", "from 2000 to 2199")),
     Case("as-of-not-a-date", ("diagnose", "C100001", "--as-of", "31.02.2026"), 2,
          ("--as-of", "is not a date", "--help")),
     Case("valid-days-not-a-number", ("link", "C100001", "--valid-days", "abc"), 2,
