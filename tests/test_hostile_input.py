@@ -301,3 +301,26 @@ def test_a_non_utf8_key_from_the_environment_signs_across_processes(tmp_path):
                   f"&selling_partner_id={seller}&spapi_oauth_code=ANcode")
     verdict = json.loads(checked.stdout)
     assert checked.returncode == 0 and verdict["ok"] and verdict["problems"] == [], verdict
+
+
+THROUGH_THE_COMMAND = ("corrupt-xlsx", "endpoint-without-scheme", "valid-days-huge",
+                       "callback-not-utf8", "as-of-far-future")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.id in THROUGH_THE_COMMAND],
+                         ids=lambda c: c.id)
+def test_the_command_itself_prints_one_line_and_no_traceback(case, tmp_path):
+    """The same cases through the real entry point, as an agent's terminal sees them."""
+    import os
+    import subprocess
+    import sys
+
+    source = case.make(tmp_path) if case.make else None
+    args = [os.fsencode(a.format(input=source, out=tmp_path / "out")) for a in case.args]
+    env = os.environ | case.env | {"PYTHONPATH": str(Path(__file__).parents[1])}
+    done = subprocess.run([sys.executable, "-m", "support_kit.cli", *args], env=env,
+                          capture_output=True, check=False)
+    err = done.stderr.decode()
+    assert done.returncode == case.code and done.stdout == b""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert all(part in err for part in case.says), err
