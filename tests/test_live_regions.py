@@ -83,3 +83,19 @@ def test_live_check_contradicting_the_data_is_a_finding(tmp_path, settings):
     assert findings == {"1": ("plan_not_professional", "data_says_professional"),
                         "2": ("data_says_wrong_account",), "3": ("data_says_individual",)}
     assert {r.live_state for r in run.results} == {"alive"}
+
+
+def test_panel_shows_the_live_finding_in_its_language(demo):
+    from support_kit.config import load_settings
+    from support_kit.desk import Desk
+    from support_kit.widgets import TroubleshootPanel
+
+    desk = Desk(load_settings({}), demo, AS_OF)  # demo: the sandbox in this process
+    panel = TroubleshootPanel(desk, customer_id="C100012", lang="de")
+    assert "Falsches Konto: Amazon Payments" in panel.status.value
+    panel.live_button.click()
+    assert panel.value.live.findings == ("data_says_wrong_account",)
+    shown = panel.live_view.value
+    assert 'data-id="data_says_wrong_account"' in shown and "seller_central korrigieren" in shown
+    assert "token works" not in shown and "Token funktioniert" in shown
+    desk.close()

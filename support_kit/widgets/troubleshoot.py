@@ -165,7 +165,7 @@ class TroubleshootPanel(Panel):
         self.reply_text.value = self.desk.reply(customer_id, None).body
         self.show_history()
         self.actions.layout.display = ""
-        self.say(f"{diagnosis.customer_id}: {diagnosis.state_label}")
+        self.say(f"{diagnosis.customer_id}: {diagnosis.situation_label}")
         return self.case
 
     def _require_customer(self) -> str:
