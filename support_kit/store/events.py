@@ -14,7 +14,9 @@ from ..views import render
 EVENT_KINDS = ("link_made", "contacted", "reminder_sent", "live_checked", "callback_verified",
                "callback_rejected", "renewed", "note")
 #: Events that say the seller was reached (the team lead's "who was contacted").
-CONTACT_KINDS = ("contacted", "reminder_sent", "note")
+CONTACT_KINDS = ("contacted", "reminder_sent")
+#: Events whose text is the desk's last word on a customer (the report's "last note").
+NOTE_KINDS = ("note", "contacted")
 
 
 def utc(value: dt.datetime | None = None) -> dt.datetime:

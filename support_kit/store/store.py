@@ -17,7 +17,7 @@ from ..config import Settings, load_settings
 from ..errors import SupportKitError
 from . import engine as engines
 from .events import EVENT_KINDS, Event, utc
-from .schema import events, renewals
+from .schema import events, renewals, report_runs
 
 #: A claimed code not exchanged within this time is dead (Amazon's codes live 5 minutes).
 CLAIM_STALE_AFTER = dt.timedelta(minutes=10)
@@ -43,7 +43,30 @@ class Renewal:
         return self.renewed_at is not None
 
 
-class Store:
+class RunStore:
+    """Report runs (mixed into :class:`Store`): as-of day, source, counts, each state."""
+
+    engine: Engine
+
+    def record_run(self, source: str, as_of: dt.date, agent: str, counts: dict,
+                   states: bytes, at: dt.datetime | None = None) -> None:
+        """Keep one report run; ``states`` is each customer's state as a Parquet blob."""
+        with self.engine.begin() as connection:
+            connection.execute(insert(report_runs), [{
+                "source": source, "as_of": as_of, "created_at": _naive(utc(at)),
+                "agent": agent, "counts": json.dumps(counts, default=str), "states": states}])
+
+    def previous_run(self, source: str, as_of: dt.date) -> tuple[dt.date, bytes] | None:
+        """The newest run of ``source`` on a day before ``as_of``: its day and states."""
+        query = (select(report_runs.c.as_of, report_runs.c.states)
+                 .where(report_runs.c.source == source, report_runs.c.as_of < as_of)
+                 .order_by(report_runs.c.as_of.desc(), report_runs.c.id.desc()).limit(1))
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return (row.as_of, bytes(row.states)) if row else None
+
+
+class Store(RunStore):
     """The desk's memory. Open it with :meth:`Store.open`; safe for threads and processes.
 
     >>> store = Store.open("sqlite://")
@@ -116,15 +139,15 @@ class Store:
         with self.engine.connect() as connection:
             return [_event(row) for row in connection.execute(query)]
 
-    def latest_events(self, kinds: Iterable[str], since: dt.datetime | None = None
+    def latest_events(self, kinds: Iterable[str], until: dt.datetime | None = None
                       ) -> pd.DataFrame:
-        """The newest event of ``kinds`` per customer: ``customer_id``, ``at``, ``agent``,
-        ``kind``, ``detail`` (one query over an index; for the bulk report)."""
+        """The newest event of ``kinds`` per customer up to ``until``: ``customer_id``,
+        ``at`` (UTC), ``agent``, ``kind``, ``detail`` (one query over an index)."""
         kinds = [k for k in kinds if k in EVENT_KINDS]
         newest = (select(events.c.customer_id, func.max(events.c.id).label("id"))
                   .where(events.c.kind.in_(kinds)).group_by(events.c.customer_id))
-        if since is not None:
-            newest = newest.where(events.c.at >= _naive(since))
+        if until is not None:
+            newest = newest.where(events.c.at <= _naive(until))
         newest = newest.subquery()
         query = select(events.c.customer_id, _text(events.c.at), events.c.agent,
                        events.c.kind, events.c.detail).join(newest, events.c.id == newest.c.id)

@@ -1,0 +1,158 @@
+"""The team lead's follow-up: what changed since the last report, who was contacted, and
+who gets a reminder now. The store remembers; the states come from :mod:`support_kit.rules`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import rules
+from ..store import CONTACT_KINDS, NOTE_KINDS, Store
+from ..store.authorizations import end_of_day
+
+#: Change ids of ``changes.csv``, in the order a lead reads them.
+CHANGES = ("renewed", "newly_stopped", "newly_expiring", "still_stopped")
+CHANGE_COLUMNS = ("customer_id", "shop_name", "change", "state_before", "state_now",
+                  "days_left")
+CONTACT_COLUMNS = ("last_contacted_at", "last_contacted_by", "last_note")
+#: Who gets a reminder: stopped within this many days (older ones stay in the lists) ...
+STOPPED_WITHIN_DAYS = 30
+#: ... and not contacted or reminded within this many days (today included).
+QUIET_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The changes since the latest earlier run of the same source."""
+
+    since: dt.date | None
+    table: pd.DataFrame  # CHANGE_COLUMNS
+
+    def counts(self) -> dict:
+        """``summary.json`` ``changes``: the earlier run's day and a count per change.
+
+        >>> Changes(None, pd.DataFrame(columns=CHANGE_COLUMNS)).counts()["renewed"]
+        0
+        """
+        counted = self.table["change"].value_counts()
+        return {"since": self.since.isoformat() if self.since else None,
+                **{c: int(counted.get(c, 0)) for c in CHANGES}}
+
+
+def states_blob(frame: pd.DataFrame) -> bytes:
+    """Each customer's state, authorization day and days left as one Parquet blob."""
+    table = pa.table({
+        "customer_id": pa.array(frame["customer_id"].astype("str")),
+        "state": pa.array(frame["state"].cat.codes.to_numpy(np.int8)),
+        "authorized_on": pa.array(frame["authorized_on"].to_numpy("datetime64[s]"),
+                                  pa.timestamp("s")),
+    })
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
+
+
+def _read_states(blob: bytes) -> pd.DataFrame:
+    table = pq.read_table(io.BytesIO(blob))
+    frame = table.to_pandas()
+    frame["state"] = pd.Categorical.from_codes(frame["state"], categories=rules.STATES)
+    return frame
+
+
+def changes(frame: pd.DataFrame, before: pd.DataFrame, since: dt.date | None) -> Changes:
+    """Compare the evaluated ``frame`` with the states of an earlier run.
+
+    ``renewed``: stopped or expiring before, valid now with a newer authorization;
+    ``newly_stopped``: working before, expired or revoked now; ``newly_expiring``: valid
+    before, expiring now; ``still_stopped``: stopped in both.
+    """
+    positions = pd.Index(before["customer_id"]).get_indexer(frame["customer_id"])
+    seen = positions >= 0
+    now = frame[seen]
+    then = before.iloc[positions[seen]]
+    was, is_ = then["state"].to_numpy(), now["state"].to_numpy()
+    newer = now["authorized_on"].to_numpy() > then["authorized_on"].to_numpy()
+    stopped_then = np.isin(was, rules.STOPPED_STATES)
+    stopped_now = np.isin(is_, rules.STOPPED_STATES)
+    change = np.select(
+        [(stopped_then | (was == "expiring")) & (is_ == "valid") & newer,
+         np.isin(was, rules.WORKING_STATES) & stopped_now,
+         (was == "valid") & (is_ == "expiring"),
+         stopped_then & stopped_now],
+        list(CHANGES), default="")
+    hit = change != ""
+    table = pd.DataFrame({
+        "customer_id": now["customer_id"].to_numpy()[hit],
+        "shop_name": now["shop_name"].to_numpy()[hit],
+        "change": pd.Categorical(change[hit], categories=CHANGES),
+        "state_before": was[hit].astype(str), "state_now": is_[hit].astype(str),
+        "days_left": now["days_left"].to_numpy()[hit]})
+    table = table.sort_values(["change", "days_left"], kind="stable").reset_index(drop=True)
+    table["change"] = table["change"].astype(str)
+    return Changes(since, table)
+
+
+def changes_since_last_run(frame: pd.DataFrame, store: Store, source: str,
+                           as_of: dt.date) -> Changes:
+    """The changes against the latest run of ``source`` before ``as_of`` (none: empty)."""
+    previous = store.previous_run(source, as_of)
+    if previous is None:
+        return Changes(None, pd.DataFrame(columns=list(CHANGE_COLUMNS)))
+    day, blob = previous
+    return changes(frame, _read_states(blob), day)
+
+
+def contacts(store: Store, as_of: dt.date, timezone: str) -> pd.DataFrame:
+    """Per customer: ``last_contacted_at`` (UTC), ``last_contacted_by`` and ``last_note``,
+    from the events up to the end of ``as_of``; indexed by ``customer_id``."""
+    until = end_of_day(as_of, timezone)
+    contacted = store.latest_events(CONTACT_KINDS, until).set_index("customer_id")
+    notes = store.latest_events(NOTE_KINDS, until).set_index("customer_id")
+    text = notes["detail"].map(lambda d: str(json.loads(d).get("text", "")))
+    out = pd.DataFrame({"last_contacted_at": contacted["at"],
+                        "last_contacted_by": contacted["agent"]})
+    return out.join(text.rename("last_note"), how="outer")
+
+
+def with_contacts(frame: pd.DataFrame, contacted: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the contact columns (empty where the desk has nothing)."""
+    positions = pd.Index(contacted.index).get_indexer(frame["customer_id"])
+    out = frame.copy() if len(contacted) else frame.assign()
+    found = positions >= 0
+    at = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
+    by = pd.Series("", index=frame.index, dtype="str")
+    note = pd.Series("", index=frame.index, dtype="str")
+    if found.any():
+        rows = contacted.iloc[positions[found]]
+        at[found] = rows["last_contacted_at"].to_numpy()
+        by[found] = rows["last_contacted_by"].fillna("").astype(str).to_numpy()
+        note[found] = rows["last_note"].fillna("").astype(str).to_numpy()
+    out["last_contacted_at"], out["last_contacted_by"], out["last_note"] = at, by, note
+    return out
+
+
+def due_for_reminder(frame: pd.DataFrame, as_of: dt.date, timezone: str,
+                     stopped_within: int = STOPPED_WITHIN_DAYS, quiet_days: int = QUIET_DAYS
+                     ) -> pd.Series:
+    """Who gets a reminder now: expiring, or stopped within ``stopped_within`` days, and not
+    contacted or reminded in the last ``quiet_days`` days (today included).
+
+    ``frame`` is evaluated and has the contact columns (:func:`with_contacts`).
+    """
+    day = pd.Timestamp(as_of)
+    stopped = frame["state"].isin(rules.STOPPED_STATES) & (
+        frame["stopped_since"] >= day - pd.Timedelta(days=stopped_within))
+    wanted = (frame["state"] == "expiring") | stopped
+    quiet_from = dt.datetime.combine(as_of - dt.timedelta(days=quiet_days - 1), dt.time(),
+                                     ZoneInfo(timezone))
+    recent = frame["last_contacted_at"] >= pd.Timestamp(quiet_from)
+    return wanted & ~recent.fillna(False).astype(bool)
