@@ -85,13 +85,18 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
     stages = _Stages(sys.stderr.isatty())
     out = check_folder(args.out)  # before the long work: a bad --out is told at once
-    customers = _desk(args, settings).customers
+    desk = _desk(args, settings)
+    customers = desk.customers
     stages(f"loaded {customers.rows_loaded:,} customers, rejected {customers.rows_rejected:,}")
     report = build_report(customers, args.as_of, settings.timezone,
                           settings.lwa_secret_expires)
     stages("evaluated states, dates and findings")
+    report.follow_up(desk.store, args.stopped_within, args.quiet_days)
+    stages("compared with the last run; contacts from the desk")
     for path in report.write_all(out, settings, progress=stages):
         print(path)
+    report.record_run(desk.store, settings.agent)  # only a run whose files were all written
+    stages("recorded the run")
     return 0
 
 
@@ -293,6 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--input", metavar="FILE", help="customer file or database URL "
                        "(default: SUPPORT_KIT_CUSTOMERS, else the bundled demo data)")
 
+    def reminder_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--stopped-within", type=int, default=30, metavar="DAYS",
+                       help="remind sellers who stopped within this many days (default 30)")
+        p.add_argument("--quiet-days", type=int, default=7, metavar="DAYS",
+                       help="not those contacted or reminded within this many days (default 7)")
+
     def as_of_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--as-of", type=parse_day, metavar="DATE",
                        help="the reference day, YYYY-MM-DD or dd.mm.yyyy (default: today)")
@@ -310,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     input_option(p)
     as_of_option(p)
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report files")
+    reminder_options(p)
 
     p = add("link", "Make the Seller Central renewal link and the customer's instructions.")
     p.add_argument("customer_id")

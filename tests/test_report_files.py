@@ -50,8 +50,8 @@ def test_golden_summary_of_the_demo_data(demo_report):
 def test_workbook_sheets_counts_and_no_formulas(demo_report):
     summary = json.loads((demo_report / "summary.json").read_text())
     book = load_workbook(demo_report / "report.xlsx")
-    assert book.sheetnames == ["Summary", "Expired", "Expiring", "Not authorized", "Findings",
-                               "All"]
+    assert book.sheetnames == ["Summary", "Changes", "Expired", "Expiring", "Not authorized",
+                               "Findings", "All"]
     rows = {name: book[name].max_row - 1 for name in book.sheetnames}
     states = summary["by_state"]
     assert rows["Expired"] == states["expired"] + states["revoked"]
@@ -144,9 +144,13 @@ def test_chart_is_a_png(demo_report):
 
 def test_reminders_in_the_customers_language_without_link_in_demo(demo_report):
     rows = read_csv(demo_report / "reminders.csv")
-    summary = json.loads((demo_report / "summary.json").read_text())
-    states = summary["by_state"]
-    assert len(rows) == states["expiring"] + states["expired"] + states["revoked"]
+    customers = {r["customer_id"]: r for r in read_csv(demo_report / "customers.csv")}
+    reminded = {r["customer_id"] for r in rows}
+    expiring = {c for c, r in customers.items() if r["state"] == "expiring"}
+    long_stopped = {c for c, r in customers.items()
+                    if r["state"] == "expired" and int(r["days_left"]) < -30}
+    assert expiring <= reminded and long_stopped and not (long_stopped & reminded)
+    assert {customers[c]["state"] for c in reminded} == {"expiring", "expired", "revoked"}
     german = next(r for r in rows if r["customer_id"] == "C100002")  # expiring, de
     assert german["language"] == "de" and "31.12.2026" in german["subject"]
     assert "Loggen Sie sich bitte aktiv aus" in german["body"]

@@ -22,6 +22,7 @@ from ..customers import CustomerList
 from ..exports import write_csv
 from ..texts import text
 from ..views import render
+from . import followup
 from .chart import render_png
 from .reminders import reminders, write_reminders
 from .staging import written_whole
@@ -33,9 +34,10 @@ BUCKET_LABELS = {"expired": "stopped (expired or revoked)", "<=7": "expire withi
                  "<=14": "within 8-14 days", "<=30": "within 15-30 days",
                  "later": "later than 30 days"}
 ACTION_COLUMNS = ("customer_id", "shop_name", "contact_email", "marketplace", "language",
-                  "state", "expires_on", "days_left", "stopped_since", "findings")
+                  "state", "expires_on", "days_left", "stopped_since", "findings",
+                  *followup.CONTACT_COLUMNS)
 CUSTOMER_CSV_COLUMNS = ("customer_id", "shop_name", "marketplace", "state", "expires_on",
-                        "days_left", "findings", "authorized_source")
+                        "days_left", "findings", "authorized_source", *followup.CONTACT_COLUMNS)
 #: The workbook's "All" sheet stops here and says that customers.csv has every row; the
 #: action sheets hold every row up to Excel's own limit.
 ALL_SHEET_ROWS = 10_000
@@ -72,6 +74,11 @@ class Report:
     source: str
     timezone: str = DEFAULT_TIMEZONE
     lwa_secret_expires: dt.date | None = None  # SUPPORT_KIT_LWA_SECRET_EXPIRES
+    #: Changes since the latest earlier run of the same source (see :meth:`follow_up`).
+    changes: followup.Changes = field(default_factory=lambda: followup.Changes(
+        None, pd.DataFrame(columns=list(followup.CHANGE_COLUMNS))))
+    stopped_within: int = followup.STOPPED_WITHIN_DAYS
+    quiet_days: int = followup.QUIET_DAYS
     _summary: dict | None = field(default=None, repr=False)
     _chart: bytes | None = field(default=None, repr=False)
     _lists: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
@@ -110,7 +117,41 @@ class Report:
             "by_account_type": _counts(f["account_type"].replace("", "unknown")),
             "by_finding": {k: by_finding.get(k, 0) for k in rules.FILE_FINDINGS},
             "app": client_secret(self.lwa_secret_expires, self.as_of).to_dict(),
+            "changes": self.changes.counts(),
         }
+
+    # --- the follow-up (the store) ------------------------------------------------------
+    def follow_up(self, store, stopped_within: int = followup.STOPPED_WITHIN_DAYS,
+                  quiet_days: int = followup.QUIET_DAYS) -> Report:
+        """Add what the desk remembers: changes since the last run of this source, who was
+        contacted (and by whom, and the last note), and so who is due for a reminder."""
+        self.changes = followup.changes_since_last_run(self.frame, store, self.source,
+                                                       self.as_of)
+        contacted = followup.contacts(store, self.as_of, self.timezone)
+        for name, column in followup.contact_columns(self.frame["customer_id"],
+                                                     contacted).items():
+            self.frame[name] = column
+        self.stopped_within, self.quiet_days = stopped_within, quiet_days
+        self._summary = None
+        self._lists.clear()
+        return self
+
+    def record_run(self, store, agent: str) -> None:
+        """Keep this run in the store: the next run compares itself with it."""
+        store.record_run(self.source, self.as_of, agent, self.summary(),
+                         followup.states_blob(self.frame))
+
+    def due(self) -> pd.Series:
+        """Who gets a reminder now (see :func:`support_kit.report.followup.due_for_reminder`)."""
+        return followup.due_for_reminder(self.frame, self.as_of, self.timezone,
+                                         self.stopped_within, self.quiet_days)
+
+    def changes_table(self) -> pd.DataFrame:
+        """``changes.csv``: one row per customer whose state changed since the last run."""
+        return self.changes.table
+
+    def write_changes_csv(self, out: Path) -> Path:
+        return write_csv(self.changes_table(), Path(out) / "changes.csv")
 
     def customers_table(self) -> pd.DataFrame:
         """One row per loaded customer, the columns of ``customers.csv``."""
@@ -179,8 +220,8 @@ class Report:
         return pd.concat(parts).sort_values(["severity", "customer_id"], kind="stable")
 
     def reminders(self, settings: Settings | None = None) -> pd.DataFrame:
-        """The mail-merge rows (see :mod:`support_kit.report.reminders`)."""
-        return reminders(self.frame, settings)
+        """The mail-merge rows of who is due now (see :mod:`support_kit.report.reminders`)."""
+        return reminders(self.frame[self.due()], settings)
 
     # --- files --------------------------------------------------------------------------
     def sheets(self, all_rows: int = ALL_SHEET_ROWS) -> list[Sheet]:
@@ -188,6 +229,7 @@ class Report:
         (its first ``all_rows`` customers)."""
         summary = pd.DataFrame(_flatten(self.summary()), columns=["group", "key", "count"])
         return [Sheet("Summary", summary),
+                Sheet("Changes", self.changes_table()),
                 Sheet("Expired", self.expired()),
                 Sheet("Expiring", self.expiring()),
                 Sheet("Not authorized", self.not_authorized()),
@@ -211,6 +253,7 @@ class Report:
         """The whole report as one self-contained HTML page (chart inlined)."""
         sections = []
         for section_id, title, frame in (
+            ("changes", "What changed since the last report", self.changes_table()),
             ("expired", "Stopped: expired or revoked", self.expired()),
             ("expiring", "Expiring within 30 days", self.expiring()),
             ("not-authorized", "Not authorized", self.not_authorized()),
@@ -233,7 +276,7 @@ class Report:
         return path
 
     def write_reminders(self, out: Path, settings: Settings | None = None) -> Path:
-        return write_reminders(Path(out) / "reminders.csv", self.frame, settings)
+        return write_reminders(Path(out) / "reminders.csv", self.frame[self.due()], settings)
 
     def write_all(self, out: Path, settings: Settings | None = None,
                   progress: Callable[[str], None] = lambda _label: None) -> list[Path]:
@@ -247,10 +290,10 @@ class Report:
         with written_whole(out) as folder:  # the previous report stays until all is written
             big = len(self.frame) > BACKGROUND_ROWS
             workbook = self._xlsx_in_background(folder) if big else None
-            writers = [self.write_summary, self.write_customers_csv, self.write_rejects_csv,
-                       self.write_chart, self.write_html]
+            writers = [self.write_summary, self.write_changes_csv, self.write_customers_csv,
+                       self.write_rejects_csv, self.write_chart, self.write_html]
             if workbook is None:
-                writers.insert(3, self.write_xlsx)
+                writers.insert(4, self.write_xlsx)
             paths = []
             for write in writers:
                 paths.append(write(folder))
@@ -359,6 +402,8 @@ def build_report(customers: CustomerList, as_of: dt.date | None = None,
     as_of = as_of or rules.today(timezone)
     frame = rules.evaluate(customers.customers, as_of, timezone)
     frame["bucket"] = buckets(frame)
+    for name, column in followup.contact_columns(frame["customer_id"]).items():
+        frame[name] = column
     give_back_memory()
     return Report(as_of, frame, customers.rejects, customers.source, timezone,
                   lwa_secret_expires)

@@ -123,21 +123,24 @@ def contacts(store: Store, as_of: dt.date, timezone: str) -> pd.DataFrame:
     return out.join(text.rename("last_note"), how="outer")
 
 
-def with_contacts(frame: pd.DataFrame, contacted: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the contact columns (empty where the desk has nothing)."""
-    positions = pd.Index(contacted.index).get_indexer(frame["customer_id"])
-    out = frame.copy() if len(contacted) else frame.assign()
-    found = positions >= 0
-    at = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
-    by = pd.Series("", index=frame.index, dtype="str")
-    note = pd.Series("", index=frame.index, dtype="str")
-    if found.any():
+def contact_columns(customer_ids: pd.Series, contacted: pd.DataFrame | None = None
+                    ) -> dict[str, pd.Series]:
+    """The contact columns for ``customer_ids`` (empty where the desk has nothing).
+
+    >>> contact_columns(pd.Series(["C1"]))["last_contacted_by"].tolist()
+    ['']
+    """
+    at = pd.Series(pd.NaT, index=customer_ids.index, dtype="datetime64[us, UTC]")
+    by = pd.Series("", index=customer_ids.index, dtype="str")
+    note = pd.Series("", index=customer_ids.index, dtype="str")
+    if contacted is not None and len(contacted):
+        positions = pd.Index(contacted.index).get_indexer(customer_ids)
+        found = positions >= 0
         rows = contacted.iloc[positions[found]]
         at[found] = rows["last_contacted_at"].to_numpy()
         by[found] = rows["last_contacted_by"].fillna("").astype(str).to_numpy()
         note[found] = rows["last_note"].fillna("").astype(str).to_numpy()
-    out["last_contacted_at"], out["last_contacted_by"], out["last_note"] = at, by, note
-    return out
+    return {"last_contacted_at": at, "last_contacted_by": by, "last_note": note}
 
 
 def due_for_reminder(frame: pd.DataFrame, as_of: dt.date, timezone: str,
@@ -146,7 +149,7 @@ def due_for_reminder(frame: pd.DataFrame, as_of: dt.date, timezone: str,
     """Who gets a reminder now: expiring, or stopped within ``stopped_within`` days, and not
     contacted or reminded in the last ``quiet_days`` days (today included).
 
-    ``frame`` is evaluated and has the contact columns (:func:`with_contacts`).
+    ``frame`` is evaluated and has the contact columns (:func:`contact_columns`).
     """
     day = pd.Timestamp(as_of)
     stopped = frame["state"].isin(rules.STOPPED_STATES) & (

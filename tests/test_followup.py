@@ -1,0 +1,84 @@
+"""The team lead's follow-up: two reports a week apart, what changed, who was contacted,
+and who gets a reminder now."""
+
+import csv
+import datetime as dt
+import json
+
+from support_kit.rules import today
+
+from .conftest import customer, run_cli, write_csv
+
+
+def read(path):
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def day(offset: int) -> str:
+    return (today() + dt.timedelta(days=offset)).isoformat()
+
+
+def test_two_reports_a_week_apart(desk_store, tmp_path, capsys, monkeypatch):
+    """A weekly run on a list that changed in between; a contacted seller; an old stop."""
+    monkeypatch.setenv("SUPPORT_KIT_AGENT", "lead")
+    listed = tmp_path / "customers.csv"
+    last_week = [
+        customer("A", authorized_at=day(-365 - 10)),  # stopped 10 days ago ...
+        customer("B", authorized_at=day(-365 + 25)),  # valid last week, expiring now
+        customer("C", authorized_at=day(-365 - 3)),  # expiring last week, stopped now
+        customer("D", authorized_at=day(-200), revoked_at=day(-20)),  # revoked in both
+        customer("E", authorized_at=day(-365 - 400)),  # stopped 400 days ago
+        customer("F", authorized_at=day(-365 + 12)),  # expiring; the desk calls them
+        customer("G", authorized_at=day(-100)),  # valid in both
+    ]
+    write_csv(listed, last_week)
+    first = tmp_path / "week1"
+    assert run_cli(capsys, "report", str(listed), "--as-of", day(-7), "--out", str(first))[0] == 0
+    summary = json.loads((first / "summary.json").read_text())
+    assert summary["changes"]["since"] is None and read(first / "changes.csv") == []
+
+    this_week = [dict(r) for r in last_week]
+    this_week[0]["authorized_at"] = day(-2)  # ... and renewed by the seller since
+    write_csv(listed, this_week)
+    code, out, err = run_cli(capsys, "note", "F", "called, renews Friday", "--contacted",
+                             "--input", str(listed))
+    assert code == 0, err
+    second = tmp_path / "week2"
+    assert run_cli(capsys, "report", str(listed), "--out", str(second))[0] == 0
+
+    changes = {r["customer_id"]: r for r in read(second / "changes.csv")}
+    assert {c: r["change"] for c, r in changes.items()} == {
+        "A": "renewed", "B": "newly_expiring", "C": "newly_stopped", "D": "still_stopped",
+        "E": "still_stopped"}
+    assert (changes["A"]["state_before"], changes["A"]["state_now"]) == ("expired", "valid")
+    assert list(changes["A"]) == ["customer_id", "shop_name", "change", "state_before",
+                                  "state_now", "days_left"]
+    summary = json.loads((second / "summary.json").read_text())
+    assert summary["changes"] == {"since": day(-7), "renewed": 1, "newly_stopped": 1,
+                                  "newly_expiring": 1, "still_stopped": 2}
+
+    rows = {r["customer_id"]: r for r in read(second / "customers.csv")}
+    assert changes["B"]["days_left"] == rows["B"]["days_left"] and 20 <= int(
+        rows["B"]["days_left"]) <= 30
+    assert rows["F"]["last_contacted_by"] == "lead"
+    assert rows["F"]["last_note"] == "called, renews Friday"
+    assert rows["F"]["last_contacted_at"].startswith(today().isoformat()[:4])
+    assert rows["B"]["last_contacted_by"] == ""
+    reminded = {r["customer_id"] for r in read(second / "reminders.csv")}
+    assert reminded == {"B", "C", "D"}  # not F (called), not E (400 days), not A/G (valid)
+
+
+def test_first_sheet_and_page_lead_with_the_changes(desk_store, tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    listed = write_csv(tmp_path / "customers.csv", [customer("A", authorized_at=day(-340))])
+    for name, as_of in (("one", day(-7)), ("two", day(0))):
+        assert run_cli(capsys, "report", str(listed), "--as-of", as_of, "--out",
+                       str(tmp_path / name))[0] == 0
+    book = load_workbook(tmp_path / "two" / "report.xlsx")
+    assert book.sheetnames[1] == "Changes"
+    assert [c.value for c in book["Changes"][2]][:3] == ["A", "Shop A", "newly_expiring"]
+    page = (tmp_path / "two" / "report.html").read_text()
+    assert page.index('id="changes-summary"') < page.index('id="buckets"')
+    assert f"<b>{day(-7)}</b>" in page
