@@ -10,7 +10,7 @@ import pandas as pd
 from . import rules
 from .config import DEFAULT_TIMEZONE
 from .customers import CustomerList
-from .texts import format_date, language, text
+from .texts import days_text, format_date, language, text
 from .views import render
 
 
@@ -113,7 +113,7 @@ class Diagnosis:
             lines.append(self.gap_text)
         if self.expires_on:
             lines.append(f"{text(lang, 'ui.expires_on')}: {format_date(self.expires_on, lang)}"
-                         f" ({text(lang, 'ui.days_left')}: {self.days_left})")
+                         f" ({days_text(self.days_left, lang)})")
         if self.consequences:
             lines.append(text(lang, "ui.stopped") + ":")
             lines += [f"  - {c.text} {c.since_text}" for c in self.consequences]

@@ -7,7 +7,7 @@ from functools import cache
 import jinja2
 
 from .control_chars import for_display
-from .texts import format_date, text
+from .texts import days_text, format_date, text, value_label
 
 
 @cache
@@ -23,6 +23,8 @@ def environment() -> jinja2.Environment:
     )
     env.filters["date"] = lambda value, lang: format_date(value, lang)
     env.globals["t"] = text
+    env.globals["label"] = value_label  # stored values by name: "Seller Central", not ids
+    env.globals["days"] = days_text  # "38 Tage überfällig", not -38
     return env
 
 

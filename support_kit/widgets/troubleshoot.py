@@ -14,7 +14,7 @@ from ..diagnosis import Diagnosis
 from ..live_check import LiveResult
 from ..renewal import CallbackResult, RenewalLink
 from ..replies import ReplyDraft
-from ..texts import text
+from ..texts import days_text, format_date, text
 from ..views import render
 from .panel import Panel, banners
 
@@ -84,10 +84,16 @@ class TroubleshootPanel(Panel):
         self.note_button = widgets.Button(description=text(lang, "desk.save_note"),
                                           icon="pencil", layout=widgets.Layout(width="auto"))
         self.timeline_view = widgets.HTML()
+        self.reply_heading = widgets.HTML()
+        self.guide = widgets.HTML()
+        self.banner = widgets.VBox()
+        #: The short version for the ticket; follows the customer on screen (the notebook
+        #: shows it in its own cell).
+        self.ticket = widgets.HTML()
+        self.ticket.add_class("sk-ticket")
         self.actions = widgets.VBox([
             widgets.HBox([self.live_button, self.link_button]), self.live_view, self.link_view,
-            widgets.HTML(f"<b>{html.escape(text(lang, 'ui.reply_draft'))}</b>"),
-            self.reply_text, self.mailto_view,
+            self.reply_heading, self.reply_text, self.mailto_view,
             widgets.HBox([self.callback_url, self.verify_button]), self.callback_view,
             widgets.HBox([self.note_text, widgets.VBox([self.contacted, self.note_button])]),
             self.timeline_view])
@@ -103,13 +109,14 @@ class TroubleshootPanel(Panel):
         self.reply_text.observe(self.guarded(lambda _c: self._update_mailto()), names="value")
         self.note_button.on_click(self.guarded(lambda _b: self.save_note()))
 
-        top = banners(self.desk, lang)
-        self.widget = widgets.VBox(top + [
+        self.widget = widgets.VBox([
+            self.banner, self.guide,
             widgets.HBox([self.search, self.language]), self.suggestions, self.status,
             self.details, self.diagnosis_view, self.actions,
             widgets.HBox([self.consent_code, self.explain_button]), self.consent_view],
             layout=widgets.Layout(width="100%"))
         self.widget.add_class("sk-troubleshoot")
+        self._label()
         if customer_id:
             self.search.value = customer_id
 
@@ -137,8 +144,19 @@ class TroubleshootPanel(Panel):
         if change["new"]:
             self.show(change["new"])
 
+    def _label(self) -> None:
+        """The texts of the panel that do not depend on the customer, in ``self.lang``."""
+        self.banner.children = banners(self.desk, self.lang)
+        self.guide.value = render("troubleshoot_guide.html", lang=self.lang)
+        self.reply_heading.value = (f"<b>{html.escape(text(self.lang, 'ui.reply_draft'))}</b> "
+                                    f"<small>({html.escape(text(self.lang, 'ui.reply_note'))})"
+                                    f"</small>")
+        self.details.set_title(0, text(self.lang, "ui.details"))
+        self._update_ticket()
+
     def _on_language(self, change: dict) -> None:
         self.lang = change["new"]
+        self._label()
         for control, key in ((self.search, "ui.search"), (self.live_button, "ui.live_check"),
                              (self.link_button, "ui.renewal_link"),
                              (self.callback_url, "ui.callback"),
@@ -151,7 +169,14 @@ class TroubleshootPanel(Panel):
         self.note_text.placeholder = text(self.lang, "desk.note_placeholder")
         self.search.placeholder = text(self.lang, "ui.search_placeholder")
         if self.case.diagnosis:
-            self.show(self.case.diagnosis.customer_id)
+            kept = self.case
+            self.show(kept.diagnosis.customer_id)
+            if kept.live is not None:  # what the agent did stays, in the new language
+                self.case.live = kept.live
+                self.live_view.value = render("live_result.html", r=kept.live, lang=self.lang)
+            if kept.link is not None:
+                self._show_link(kept.link)
+            self._update_ticket()
 
     def show(self, customer_id: str) -> Case:
         """Diagnose ``customer_id`` and show it; clears what belonged to the previous one."""
@@ -163,7 +188,9 @@ class TroubleshootPanel(Panel):
         self.callback_url.value = ""  # a callback belongs to one customer only
         self.note_text.value, self.contacted.value = "", False
         self.reply_text.value = self.desk.reply(customer_id, None).body
+        self._update_mailto()  # also when the reply text is the same as before
         self.show_history()
+        self._update_ticket()
         self.actions.layout.display = ""
         self.say(f"{diagnosis.customer_id}: {diagnosis.situation_label}")
         return self.case
@@ -183,6 +210,7 @@ class TroubleshootPanel(Panel):
         self.case.live = result
         self.live_view.value = render("live_result.html", r=result, lang=self.lang)
         self.show_history()
+        self._update_ticket()
         self.say(f"{customer_id}: {result.label(self.lang)}",
                  "info" if result.live_state in ("alive", "no_token") else "error")
         return result
@@ -190,15 +218,25 @@ class TroubleshootPanel(Panel):
     def make_link(self) -> RenewalLink:
         customer_id = self._require_customer()
         link = self.desk.link(customer_id, message_lang=self.lang)
+        self._show_link(link)
+        self.show_history()
+        self.say(f"{customer_id}: {text(self.lang, 'ui.renewal_link')} ✓")
+        return link
+
+    def _show_link(self, link: RenewalLink) -> None:
         self.case.link = link
-        self.case.reply = self.desk.reply(customer_id, link)
+        self.case.reply = self.desk.reply(link.customer_id, link)
         self.link_view.value = render("copy_link.html", link=link,
                                       copy=text(self.lang, "ui.copy"))
         self.reply_text.value = self.case.reply.body
         self._update_mailto()
-        self.show_history()
-        self.say(f"{customer_id}: {text(self.lang, 'ui.renewal_link')} ✓")
-        return link
+        self._update_ticket()
+
+    def _update_ticket(self) -> None:
+        summary = ticket_text(self.case, self.lang)
+        self.ticket.value = render("ticket.html", summary=summary, lang=self.lang,
+                                   customer_id=self.case.diagnosis.customer_id
+                                   if self.case.diagnosis else "")
 
     def _update_mailto(self) -> None:
         if self.case.diagnosis is None:
@@ -234,6 +272,7 @@ class TroubleshootPanel(Panel):
             ok = confirmed.ok
             self.diagnosis_view.value = self.desk.diagnose(customer_id, self.lang)._repr_html_()
         self.callback_view.value = view
+        self._update_ticket()
         message = self.case.confirmed.message if self.case.confirmed else result.messages[0]
         self.say(message, "info" if ok else "error")
         self.show_history()
@@ -253,3 +292,36 @@ class TroubleshootPanel(Panel):
         self.note_text.value, self.contacted.value = "", False
         self.show_history()
         self.say(text(self.lang, "desk.note_saved"))
+
+
+def ticket_text(case: Case, lang: str) -> str:
+    """The short version of the case on screen, to paste into the ticket.
+
+    >>> panel = TroubleshootPanel(Desk.open(as_of="2026-12-01"), "C100005", lang="en")
+    >>> print(ticket_text(panel.value, "en").splitlines()[1])
+    State: Expired – 40 days overdue (expires on 22 October 2026)
+    """
+    d = case.diagnosis
+    if d is None:
+        return ""
+    none = text(lang, "none")
+    lines = [" · ".join(v for v in (d.customer_id, d.shop_name, d.seller_id, d.marketplace) if v),
+             f"{text(lang, 'ui.state')}: {d.situation_label or d.state_label}"
+             + (f" – {days_text(d.days_left, lang)} ({text(lang, 'ui.expires_on').lower()} "
+                f"{format_date(d.expires_on, lang)})" if d.expires_on else ""),
+             f"{text(lang, 'ui.stopped')}: "
+             + (", ".join(c.text for c in d.consequences) + f" {d.consequences[0].since_text}"
+                if d.consequences else none),
+             f"{text(lang, 'ui.findings')}: " + (", ".join(f.title for f in d.findings) or none)]
+    if d.next_step:
+        lines.append(f"{text(lang, 'ui.next_step')}: {d.next_step}")
+    if case.live is not None:
+        lines.append(f"{text(lang, 'ui.live_check')}: {case.live.label(lang)}")
+    if case.link is not None:
+        lines.append(text(lang, "ticket.link_made",
+                          date=format_date(case.link.state_expires_at.date(), lang)))
+    if case.confirmed is not None:
+        lines.append(f"{text(lang, 'ui.callback_result')}: {case.confirmed.message}")
+    elif case.callback is not None:
+        lines.append(f"{text(lang, 'ui.callback_result')}: {case.callback.messages[0]}")
+    return "\n".join(lines)

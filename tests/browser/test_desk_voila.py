@@ -1,5 +1,8 @@
 """The desk as staff use it: Voila app mode in Chromium, on the demo data."""
 
+import re
+import time
+
 from .conftest import consent_in_browser, screenshot
 
 SEARCH = "input[placeholder='Kundennummer, Shopname, Verkäufer-ID oder E-Mail']"
@@ -80,6 +83,7 @@ def test_wrong_account_and_individual_plan_are_told_as_such(page, voila):
             ("C100010", "Einzelanbieter-Tarif", "Professional-Tarif", "Tarif Einzelanbieter")):
         search(page, customer_id)
         page.wait_for_selector(f".sk-diagnosis[data-customer-id='{customer_id}']")
+        page.wait_for_selector(f".sk-status:has-text('{customer_id}:')")  # not the last error
         first = page.locator(".sk-diagnosis .sk-badge").first
         assert first.inner_text() == badge
         assert first.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(183, 28, 28)"
@@ -94,3 +98,65 @@ def test_wrong_account_and_individual_plan_are_told_as_such(page, voila):
         assert "Kein Erneuerungslink" in status and "No renewal" not in status
         assert page.locator(".sk-link-url").count() == 0
         screenshot(page, f"troubleshoot-{customer_id}-refused")
+
+
+def only_in(lang: str, other: str) -> set[str]:
+    """Words and phrases of ``lang``'s texts that ``other``'s texts never use."""
+    from support_kit.texts import catalogue
+
+    def strings(node):
+        if isinstance(node, str):
+            yield node
+        for child in node.values() if isinstance(node, dict) else (
+                node if isinstance(node, list) else ()):
+            yield from strings(child)
+
+    theirs = " ".join(strings(catalogue()[other]))
+    pieces = set()
+    for string in strings(catalogue()[lang]):
+        for piece in re.split(r"\{[^}]*\}|[\n:;,.()„“\"?!]| – ", string):
+            piece = piece.strip(" '-")
+            if len(piece) >= 5 and not re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", theirs):
+                pieces.add(piece)
+    return pieces
+
+
+def left_over(page, lang: str, other: str, wait_s: float = 10) -> list[str]:
+    """Texts of ``other`` still on the page once the switch to ``lang`` has settled."""
+    pieces, deadline = only_in(other, lang), time.monotonic() + wait_s
+    while True:
+        shown = page.inner_text("body")
+        left = sorted(p for p in pieces if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", shown))
+        if not left or time.monotonic() > deadline:
+            return left
+        page.wait_for_timeout(250)
+
+
+def test_one_language_per_screen_and_a_live_ticket(page, voila):
+    open_desk(page, voila)
+    search(page, "C100006")  # expired long ago (another test renews C100005)
+    page.click("button:has-text('Erneuerungslink')")
+    page.wait_for_selector(".sk-link-url")
+    page.wait_for_selector(".sk-ticket-summary[data-customer-id='C100006']")
+    assert left_over(page, "de", "en") == []
+
+    page.click(".sk-troubleshoot .widget-toggle-button:has-text('EN')")
+    page.wait_for_selector("button:has-text('Renewal link')")
+    page.wait_for_function("() => document.body.innerText.includes('For the ticket')")
+    assert left_over(page, "en", "de") == []
+    assert "Demo data" in page.inner_text(".sk-demo-banner")
+    assert page.locator(".sk-link-url").count() == 1  # the link made before stays
+    assert page.locator("a.sk-mailto").count() == 1
+    assert "days overdue" in page.inner_text(".sk-days")
+    screenshot(page, "troubleshoot-en")
+
+    page.click(".sk-troubleshoot .widget-toggle-button:has-text('DE')")
+    page.wait_for_selector("button:has-text('Erneuerungslink')")
+    page.wait_for_function("() => document.body.innerText.includes('Für das Ticket')")
+    assert left_over(page, "de", "en") == []
+    assert "Tage überfällig" in page.inner_text(".sk-days")
+
+    search(page, "C100007")  # the ticket summary follows the customer on screen
+    page.wait_for_selector(".sk-ticket-summary[data-customer-id='C100007']")
+    assert "Widerrufen" in page.inner_text(".sk-ticket-text")
+    assert page.locator("button.sk-copy-ticket").count() == 1
