@@ -124,3 +124,23 @@ def test_out_that_does_not_exist_appears_whole(tmp_path, capsys):
         ["summary.json", "customers.csv", "rejects.csv", "report.xlsx", "expiry_timeline.png",
          "report.html", "reminders.csv"])
     assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+def test_ctrl_c_during_a_large_report_stops_quietly_and_leaves_nothing(tmp_path):
+    """Ctrl-C reaches the whole process group: the writer and its forked workbook writer."""
+    source = write_csv(tmp_path / "many.csv",
+                       [customer(str(i), authorized_at="2026-01-05") for i in range(30_000)])
+    out = tmp_path / "report"
+    run = subprocess.Popen([sys.executable, "-m", "support_kit.cli", "report", str(source),
+                            "--as-of", FIRST_AS_OF, "--out", str(out)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=os.environ | {"PYTHONPATH": str(Path(__file__).parents[1])},
+                           start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob(".report.support-kit-writing-*/*"))) < 2:
+        assert run.poll() is None and time.monotonic() < deadline, "no staging folder seen"
+        time.sleep(0.02)
+    os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    _, err = run.communicate(timeout=30)
+    assert run.returncode == 130 and err == "support-kit: stopped.\n"
+    assert not out.exists() and not list(tmp_path.glob(".report.support-kit-writing-*"))

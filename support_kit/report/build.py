@@ -8,6 +8,7 @@ import ctypes
 import datetime as dt
 import json
 import multiprocessing
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -345,7 +346,7 @@ def _in_background(write: Callable[[], Path], retry: Callable[[], Path]
         return None
     done = multiprocessing.get_context("fork").SimpleQueue()
     process = multiprocessing.get_context("fork").Process(
-        target=lambda: done.put(write()), daemon=True)
+        target=_silent(lambda: done.put(write())), daemon=True)
     process.start()  # forgets its target once started
 
     def wait() -> Path:
@@ -353,6 +354,19 @@ def _in_background(write: Callable[[], Path], retry: Callable[[], Path]
         return done.get() if process.exitcode == 0 and not done.empty() else retry()
 
     return wait
+
+
+def _silent(work: Callable[[], object]) -> Callable[[], None]:
+    """``work`` for a forked writer: a failure or Ctrl-C ends it with exit code 1 and no
+    traceback on the agent's terminal (the parent retries and tells the problem, or stops)."""
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException:
+            os._exit(1)
+
+    return run
 
 
 def give_back_memory() -> None:
