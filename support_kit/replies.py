@@ -48,7 +48,7 @@ def body_template(lang: str, situation: str, with_link: bool, gap: bool = False)
     lead = text(lang, f"situation.{situation}.reply_lead", **markers)
     if situation in _CONSEQUENCES:
         lead += " " + text(lang, _CONSEQUENCES[situation])
-    parts = [text(lang, "reply.greeting_shop", shop_name=markers["shop_name"]), "", lead]
+    parts = [text(lang, "reply.greeting"), "", lead]  # a greeting, not "Guten Tag (Shop),"
     if not rule.link_allowed:
         parts += ["", text(lang, f"situation.{situation}.reply_todo")]
     if gap or situation in rules.STOPPED_STATES:
