@@ -100,6 +100,33 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
+    from .remind import check_sendable, plan_reminders, send_reminders
+
+    if args.send:  # before the long work: a missing setting or a past day is told at once
+        from .mail import mail_server
+
+        mail_server(settings)
+        check_sendable(args.as_of or rules.today(settings.timezone), args.quiet_days,
+                       settings.timezone)
+    desk = _desk(args, settings)
+    plan = plan_reminders(desk, args.as_of, args.stopped_within, args.quiet_days)
+    if not args.send:
+        _print_json(plan.to_dict()) if args.json else print(
+            f"{plan}\nDry run: nothing was sent or recorded; --send sends them.")
+        return 0
+    bar = _ProgressBar(sys.stderr.isatty() and not args.json)
+    try:
+        result = send_reminders(desk, plan, progress=bar)
+    finally:
+        bar.close()
+    _print_json(result.to_dict()) if args.json else print(result)
+    if result.problem:
+        print(f"support-kit: {one_line(result.problem)}", file=sys.stderr)
+        return EXIT_PROBLEM
+    return 0
+
+
 def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
     from .desk import link_detail
     from .renewal import renewal_link
@@ -257,6 +284,7 @@ class _ProgressBar:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "diagnose": cmd_diagnose,
     "report": cmd_report,
+    "remind": cmd_remind,
     "link": cmd_link,
     "reply": cmd_reply,
     "explain": cmd_explain,
@@ -272,6 +300,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
 _IN_STORE = "events it recorded in the desk's store are kept; no other file was written"
 WRITES = {None: "it writes no files", "link": _IN_STORE, "verify-callback": _IN_STORE,
           "live-check": _IN_STORE, "note": _IN_STORE,
+          "remind": "reminders it sent are recorded in the desk's store; no file was written",
           "report": "the report folder {out} is as it was (the new files were in a temporary "
                     "folder, removed again)"}
 
@@ -322,6 +351,17 @@ def build_parser() -> argparse.ArgumentParser:
     as_of_option(p)
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report files")
     reminder_options(p)
+
+    p = add("remind", "E-mail the sellers due for a reminder, once (a dry run without --send).")
+    p.add_argument("input_file", nargs="?", metavar="INPUT",
+                   help="customer file or database URL (default as for --input)")
+    input_option(p)
+    as_of_option(p)
+    reminder_options(p)
+    p.add_argument("--send", action="store_true", help="send them through SUPPORT_KIT_SMTP_URL "
+                   "from SUPPORT_KIT_MAIL_FROM and record each (as of today only)")
+    p.add_argument("--json", action="store_true", help="print the mails (dry run) or what was "
+                   "sent and not sent as JSON")
 
     p = add("link", "Make the Seller Central renewal link and the customer's instructions.")
     p.add_argument("customer_id")

@@ -28,8 +28,9 @@ NAMES = (
     "SPAPI_ENDPOINT",
     "SELLER_CENTRAL_URL",
 )
-#: The desk's own settings: they never leave demo mode (a demo desk keeps memory too).
-DESK_NAMES = ("STORE", "TOKEN_KEY", "AGENT")
+#: The desk's own settings: they never leave demo mode (a demo desk keeps memory too, and
+#: may try reminders against a local mail server).
+DESK_NAMES = ("STORE", "TOKEN_KEY", "AGENT", "SMTP_URL", "MAIL_FROM")
 DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_LWA_ENDPOINT = "https://api.amazon.com/auth/o2/token"
 #: Used only in demo mode, where every link points at the local sandbox.
@@ -112,6 +113,8 @@ class Settings:
     store: str | None = None
     token_key: Secret | None = field(default=None, repr=False)
     agent: str = ""
+    smtp_url: Secret | None = field(default=None, repr=False)  # may hold a password
+    mail_from: str | None = None
     lwa_secret_expires: dt.date | None = None
     demo: bool = False
 
@@ -191,6 +194,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         store=desk["STORE"] or None,
         token_key=_secret(desk["TOKEN_KEY"] or (DEMO_TOKEN_KEY if demo else "")),
         agent=desk["AGENT"] or agent_name(env),
+        smtp_url=_secret(desk["SMTP_URL"]),
+        mail_from=desk["MAIL_FROM"] or None,
         lwa_secret_expires=_secret_expires(env, timezone, raw["LWA_CLIENT_ID"]),
         demo=demo,
     )

@@ -1,0 +1,110 @@
+"""A real SMTP server on 127.0.0.1 for the reminder tests (aiosmtpd), whose mails are read
+back as the recipient's mailbox would show them."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+import pytest
+
+from .store_fixtures import free_port
+
+SMTP_USER = "desk"
+CANARY_SMTP_PASSWORD = "CANARY-smtp-password-3d8e"
+
+
+@dataclass
+class Received:
+    """One mail as it arrived: the envelope and the message."""
+
+    mail_from: str
+    to: list[str]
+    message: EmailMessage
+
+    @property
+    def body(self) -> str:
+        return self.message.get_content()
+
+    @property
+    def raw(self) -> str:
+        return self.message.as_string()
+
+
+@dataclass
+class Inbox:
+    """The server's handler: keeps every mail; refuses the addresses in ``refused`` (550)
+    and, from the ``closes_after``-th mail on, answers 421 and closes the connection."""
+
+    mails: list[Received] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)
+    closes_after: int | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 5.1.1 <" + address + ">: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.closes_after is not None and len(self.mails) >= self.closes_after:
+            return "421 4.3.2 shutting down, try again later"
+        message = email.message_from_bytes(envelope.original_content,
+                                           policy=email.policy.default)
+        self.mails.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 2.0.0 queued"
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1 and a random free port; ``url`` for SUPPORT_KIT_SMTP_URL."""
+
+    def __init__(self, password: str | None = None):
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        self.inbox = Inbox()
+        self.port = free_port()
+        options = {}
+        if password is not None:
+            def check(server, session, envelope, mechanism, auth_data):
+                ok = (auth_data.login.decode(), auth_data.password.decode()) == (SMTP_USER,
+                                                                                 password)
+                return AuthResult(success=ok, handled=False)
+
+            options = {"authenticator": check,
+                       "auth_require_tls": False}  # on 127.0.0.1 only, as the kit allows
+        self.password = password
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
+                                     **options)
+        self.controller.start()
+
+    @property
+    def mails(self) -> list[Received]:
+        return self.inbox.mails
+
+    def url(self, password: str | None = None) -> str:
+        login = f"{SMTP_USER}:{password or self.password}@" if self.password else ""
+        return f"smtp://{login}127.0.0.1:{self.port}"
+
+    def __enter__(self) -> SmtpServer:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server():
+    """A running SMTP server; stopped at the end (tests may stop it earlier)."""
+    server = SmtpServer()
+    try:
+        yield server
+    finally:
+        server.stop()
