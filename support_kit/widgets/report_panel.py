@@ -17,6 +17,7 @@ from ..report.build import BUCKETS, table_of
 from ..report.staging import written_whole
 from .download import download_link
 from .panel import Panel, banners
+from .remind_section import RemindSection
 
 ALL = "(all)"
 SHOWN_ROWS = 200
@@ -82,9 +83,11 @@ class ReportPanel(Panel):
         filters = widgets.HBox([self.state, widgets.VBox([self.bucket, self.marketplace,
                                                           self.plan, self.account]),
                                 widgets.VBox([self.as_of, self.sort_by, self.descending])])
+        self.remind = RemindSection(self)  # reminders by e-mail: preview, then send
         self.widget = widgets.VBox(top + [
             filters, self.progress, self.status, self.details, self.summary_view, self.chart,
-            widgets.HBox(list(self.buttons.values())), self.files_view, self.table_view])
+            widgets.HBox(list(self.buttons.values())), self.files_view, self.remind.widget,
+            self.table_view])
         self.widget.add_class("sk-report")
         self.guarded(self.rebuild)()
 
