@@ -192,13 +192,12 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
     days_left = (frame["expires_on"] - day).dt.days
     revoked = frame["revoked_on"].notna() & (frame["revoked_on"] <= day)
     unknown = bad_authorized | in_future
-    state = np.select(
-        [never, unknown, revoked, past_expiry(days_left), days_left <= REMINDER_DAYS,
-         days_left > 0],
-        ["not_authorized", "unknown", "revoked", "expired", "expiring", "valid"],
-        default="unknown",
-    )
-    frame["state"] = pd.Categorical(state, categories=STATES)
+    conditions = {"not_authorized": never, "unknown": unknown, "revoked": revoked,
+                  "expired": past_expiry(days_left), "expiring": days_left <= REMINDER_DAYS,
+                  "valid": days_left > 0}  # the first that holds; integer codes, no text per row
+    chosen = np.select([np.asarray(c, dtype=bool) for c in conditions.values()],
+                       [STATES.index(s) for s in conditions], default=STATES.index("unknown"))
+    frame["state"] = pd.Categorical.from_codes(chosen, categories=STATES)
     usable = ~(never | unknown)
     frame["days_left"] = days_left.where(usable).astype("Int64")
     for column in ("authorized_on", "expires_on", "reminders_from"):
