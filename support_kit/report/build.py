@@ -180,23 +180,24 @@ class Report:
             self._lists[name] = make()
         return self._lists[name]
 
+    def _action_rows(self, mask: pd.Series, order: str | None = None) -> pd.DataFrame:
+        """The action columns of the rows in ``mask``, in ``order`` (stable)."""
+        rows = self.frame.loc[mask, [*ACTION_COLUMNS, "country_code"]]
+        return self._columns(rows.sort_values(order, kind="stable") if order else rows)
+
     def expired(self) -> pd.DataFrame:
         """Customers whose integration has stopped (expired or revoked), longest first."""
-        def make() -> pd.DataFrame:
-            f = self.frame[self.frame["state"].isin(rules.STOPPED_STATES)]
-            return self._columns(f.sort_values("stopped_since", kind="stable"))
-        return self._list("expired", make)
+        return self._list("expired", lambda: self._action_rows(
+            self.frame["state"].isin(rules.STOPPED_STATES), "stopped_since"))
 
     def expiring(self) -> pd.DataFrame:
         """Customers with 30 days or less, soonest first."""
-        def make() -> pd.DataFrame:
-            f = self.frame[self.frame["state"] == "expiring"]
-            return self._columns(f.sort_values("days_left", kind="stable"))
-        return self._list("expiring", make)
+        return self._list("expiring", lambda: self._action_rows(
+            self.frame["state"] == "expiring", "days_left"))
 
     def not_authorized(self) -> pd.DataFrame:
-        return self._list("not_authorized", lambda: self._columns(
-            self.frame[self.frame["state"] == "not_authorized"]))
+        return self._list("not_authorized", lambda: self._action_rows(
+            self.frame["state"] == "not_authorized"))
 
     def findings(self, lang: str = "en") -> pd.DataFrame:
         """One row per customer and finding, with severity and remedy."""
@@ -205,7 +206,8 @@ class Report:
     def _findings(self, lang: str) -> pd.DataFrame:
         parts = []
         for finding, rule in rules.FINDINGS.items():
-            rows = self.frame[rules.has_finding(self.frame["findings"], (finding,))]
+            rows = self.frame.loc[rules.has_finding(self.frame["findings"], (finding,)),
+                                  ["customer_id", "shop_name", "contact_email", rule.field]]
             if rows.empty:
                 continue
             parts.append(pd.DataFrame({
