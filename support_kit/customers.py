@@ -252,7 +252,8 @@ def _read_csv(path: Path) -> _Raw:
             table = parse(threads=False)
     except pa.ArrowInvalid as exc:
         raise _csv_problem(path, data, exc) from None
-    frame = table.to_pandas()
+    # one chunk per column: a later filter or sort on a chunked column copies it whole first
+    frame = table.combine_chunks().to_pandas()
     frame.columns = header if len(set(header)) == len(header) else frame.columns
     total = len(frame) + len(bad)
     skipped = np.array([b[0] for b in bad], dtype=np.int64)
@@ -456,8 +457,9 @@ def _validate(raw: _Raw, source: str) -> CustomerList:
     frame = frame.loc[:, ~frame.columns.duplicated()]  # repeated columns the kit does not use
     columns = {}
     for name in COLUMNS:
-        values = frame[name] if name in frame else pd.Series("", index=frame.index)
-        columns[name] = as_text(values).str.strip()
+        values = as_text(frame[name] if name in frame else pd.Series("", index=frame.index))
+        stripped = values.str.strip()
+        columns[name] = values if stripped.equals(values) else stripped  # one copy, not two
     clean = pd.DataFrame(columns)
     clean["line"] = raw.lines
     no_id = clean["customer_id"] == ""
@@ -487,7 +489,7 @@ def _validate(raw: _Raw, source: str) -> CustomerList:
         rejects = pd.concat([parsed, rejects], ignore_index=True)
     rejects = rejects.sort_values("line", kind="stable").reset_index(drop=True)
 
-    loaded = clean[~rejected]
+    loaded = clean[~rejected] if rejected.any() else clean  # no copy when all are good
     tokens = loaded[SECRET_COLUMN]
     with_token = tokens != ""
     refresh_tokens = RefreshTokens(pd.Series(tokens[with_token].to_numpy(),

@@ -15,6 +15,8 @@ import pyarrow.csv as pacsv
 from .columns import as_text
 
 FORMULA_START = r"^[=+\-@\t\r]"
+#: Rows converted to Arrow at a time when writing CSV.
+CSV_BLOCK_ROWS = 200_000
 
 
 def neutralise(values: pd.Series) -> pd.Series:
@@ -61,7 +63,13 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Write ``frame`` as UTF-8 CSV with neutralised text, and return the path.
 
     Written by Arrow's CSV writer: text is always quoted, dates are ``YYYY-MM-DD``.
+    Rows are converted ``CSV_BLOCK_ROWS`` at a time, so a large frame is never held twice.
     """
-    pacsv.write_csv(arrow_table(frame), str(path),
-                    pacsv.WriteOptions(quoting_style="needed"))
+    first = arrow_table(frame.iloc[:CSV_BLOCK_ROWS])
+    with pacsv.CSVWriter(str(path), first.schema,
+                         write_options=pacsv.WriteOptions(quoting_style="needed")) as writer:
+        writer.write_table(first)
+        for start in range(CSV_BLOCK_ROWS, len(frame), CSV_BLOCK_ROWS):
+            block = arrow_table(frame.iloc[start:start + CSV_BLOCK_ROWS])
+            writer.write_table(block.cast(first.schema))
     return path

@@ -27,6 +27,8 @@ COLUMNS = ("customer_id", "contact_email", "language", "subject", "body", "renew
 _USED = ("customer_id", "contact_email", "language", "state", "situation", "shop_name",
          "seller_id", "country_code", "findings", "expires_on", "stopped_since", "reminders_from",
          "gap_from", "gap_to")
+#: The columns a consent link is made from.
+_LINKED = ("customer_id", "seller_id", "country_code", "situation")
 #: Rows filled at a time: a million reminders never hold all their bodies in memory at once.
 CHUNK_ROWS = 25_000
 
@@ -65,15 +67,20 @@ def reminder_groups(frame: pd.DataFrame, settings: Settings | None = None,
     Each group's texts are filled in vectorised passes of at most ``CHUNK_ROWS`` rows,
     yielded one at a time, so a million customers never hold every body in memory at once.
     """
-    rows = frame.loc[frame["state"].isin(REMINDER_STATES), list(_USED)]
-    links = renewal_links(rows, settings, now)
+    chosen = frame.index[frame["state"].isin(REMINDER_STATES)]
+    links = renewal_links(frame.loc[chosen, list(_LINKED)], settings, now)
     valid_until = (now or dt.datetime.now(dt.UTC)).date() + dt.timedelta(days=7)
-    keys = [rows["language"], rows["situation"].astype(str), rows["state"].astype(str),
-            (links != "").rename("with_link")]
-    for (lang, situation, state, with_link), group in rows.groupby(keys, sort=True):
-        for start in range(0, len(group), CHUNK_ROWS):
-            yield _filled(group.iloc[start:start + CHUNK_ROWS], links, lang, situation,
-                          state in rules.STOPPED_STATES, bool(with_link), valid_until)
+    keys = pd.DataFrame({"language": frame.loc[chosen, "language"],
+                         "situation": frame.loc[chosen, "situation"].astype(str),
+                         "state": frame.loc[chosen, "state"].astype(str),
+                         "with_link": links != ""})
+    groups = keys.groupby(list(keys.columns), sort=True).indices  # positions, in file order
+    for lang, situation, state, with_link in sorted(groups):
+        positions = groups[(lang, situation, state, with_link)]
+        for start in range(0, len(positions), CHUNK_ROWS):
+            part = frame.loc[chosen[positions[start:start + CHUNK_ROWS]], list(_USED)]
+            yield _filled(part, links, lang, situation, state in rules.STOPPED_STATES,
+                          bool(with_link), valid_until)
 
 
 def _filled(part: pd.DataFrame, links: pd.Series, lang: str, situation: str, stopped: bool,
