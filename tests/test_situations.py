@@ -192,3 +192,15 @@ def test_after_a_desk_renewal_the_gap_ends_on_the_renewal_day(tmp_path):
     assert "orders from 22 October 2026 to 15 November 2026" in reply_draft(row, None,
                                                                             "en").body
     assert pd.isna(frame.loc["2", "gap_from"])  # renewed in time: no gap
+
+
+def test_reply_json_keeps_secrets_out(tmp_path, capsys, monkeypatch):
+    from .conftest import CANARY_TOKEN, TEST_ENV, assert_no_canary
+
+    for key, value in TEST_ENV.items():
+        monkeypatch.setenv(key, value)
+    source = write_csv(tmp_path / "c.csv", [customer("1", authorized_at="2025-10-22",
+                                                     refresh_token=CANARY_TOKEN)])
+    code, out, err = run_cli(capsys, "reply", "1", "--input", str(source), "--json")
+    assert code == 0 and "/apps/authorize/consent?" in out
+    assert_no_canary(out + err)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from dataclasses import dataclass
 
@@ -242,7 +243,7 @@ class TroubleshootPanel(Panel):
         if self.case.diagnosis is None:
             return
         base = self.case.reply or self.desk.reply(self.case.diagnosis.customer_id, None)
-        draft = ReplyDraft(base.to, base.subject, self.reply_text.value, base.lang)
+        draft = dataclasses.replace(base, body=self.reply_text.value)  # the agent's edits
         self.case.reply = draft
         self.mailto_view.value = (f'<a class="sk-mailto" href="{html.escape(draft.mailto)}">'
                                   f'{html.escape(text(self.lang, "ui.send_mail"))}: '
