@@ -7,28 +7,36 @@
 """
 
 from .config import Secret, Settings, load_settings
+from .confirmation import Confirmation
 from .customers import CustomerList, demo_path, source_for
 from .customers import load as load_customers
 from .demo import DEMO_AS_OF
+from .desk import Desk
 from .diagnosis import Diagnosis, diagnose
 from .errors import SupportKitError
 from .live_check import LiveCheckRun, LiveResult, live_check
 from .renewal import CallbackResult, RenewalLink, renewal_link, verify_callback
 from .report import Report, build_report
 from .rules import evaluate, today
+from .store import Event, Store, Timeline
 
 __all__ = [
     "DEMO_AS_OF",
     "CallbackResult",
+    "Confirmation",
     "CustomerList",
+    "Desk",
     "Diagnosis",
+    "Event",
     "LiveCheckRun",
     "LiveResult",
     "RenewalLink",
     "Report",
     "Secret",
     "Settings",
+    "Store",
     "SupportKitError",
+    "Timeline",
     "build_report",
     "demo_path",
     "diagnose",

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from . import rules
-from .config import Settings, load_settings
-from .confirmation import Confirmation, confirm_renewal, live_detail
+from .config import Secret, Settings, load_settings
+from .confirmation import Confirmation, code_hash, confirm_renewal, live_detail
 from .customers import CustomerList, load, source_for
 from .diagnosis import Diagnosis, from_row
 from .errors import SupportKitError
@@ -178,7 +178,12 @@ class Desk:
         return result
 
     def record_callback(self, result: CallbackResult, on_screen: str | None = None) -> None:
-        """Record a callback check (``callback_verified`` or ``callback_rejected``)."""
+        """Record a callback check (``callback_verified`` or ``callback_rejected``); a second
+        look at a callback whose renewal is already kept records nothing new."""
+        if result.ok and result.code is not None:
+            known = self.store.renewal(code_hash(result))
+            if known is not None and known.done:
+                return
         kind = "callback_verified" if result.ok else "callback_rejected"
         self.record(kind, str(result.customer_id or on_screen or ""),
                     {"problems": list(result.problems), "seller_new": result.seller_new,
@@ -210,6 +215,12 @@ class Desk:
             found = rows.loc[rows["customer_id"] == customer_id, "seller_id"]
             seller_id = str(found.iloc[0]) if len(found) and str(found.iloc[0]) else None
         return self.store.record(Event(kind, customer_id, seller_id, detail or {}, self.agent))
+
+    def refresh_token(self, customer_id: str) -> Secret | None:
+        """The customer's newest refresh token (the desk's renewal, else the list's), for the
+        integration: a :class:`~support_kit.config.Secret`, never shown."""
+        self.customers.find(customer_id)
+        return self.customers.refresh_tokens.get(customer_id)
 
     def history(self, customer_id: str, lang: str = "de") -> Timeline:
         """The customer's events, newest first."""
