@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .columns import as_text
 
@@ -68,6 +70,8 @@ def excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype)):
             continue
         text = as_text(frame[column])
+        if not _may_hold_controls(text):
+            continue
         hit = text.str.contains(_NOT_XML, regex=True)
         if hit.any():
             if out is frame:
@@ -76,3 +80,20 @@ def excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
             fixed[hit] = text[hit].map(for_excel)
             out[column] = fixed
     return out
+
+
+def _may_hold_controls(text: pd.Series) -> bool:
+    """A quick look at the UTF-8 bytes: in UTF-8 a control character is one byte below 0x20
+    (never part of another character), and U+FFFE/U+FFFF start with 0xEF 0xBF."""
+    arrow = pa.array(text.array)  # zero-copy for Arrow-backed text
+    for chunk in getattr(arrow, "chunks", [arrow]):
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        if np.isin(raw[raw < 0x20], (0x09, 0x0A, 0x0D), invert=True).any():
+            return True
+        lead = np.flatnonzero(raw[:-1] == 0xEF)  # rare: U+F000 to U+FFFF
+        if (raw[lead + 1] == 0xBF).any():
+            return True
+    return False
