@@ -238,6 +238,9 @@ class Outbox:
             reason = f"{exc.smtp_code} {_text(exc.smtp_error)}"
         elif isinstance(exc, TimeoutError):
             reason = f"no answer within {self.timeout:g} s"
+        elif isinstance(exc, ssl.SSLCertVerificationError):
+            reason = (f"its TLS certificate is not trusted ({exc.verify_message}); the system's "
+                      "certificates, or SSL_CERT_FILE, decide which are")
         elif isinstance(exc, ssl.SSLError):
             reason = f"TLS failed ({exc.reason or exc})"
         elif isinstance(exc, ssl.CertificateError | smtplib.SMTPException):

@@ -3,8 +3,11 @@ back as the recipient's mailbox would show them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
+import ipaddress
+import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -23,6 +26,7 @@ class Received:
     mail_from: str
     to: list[str]
     message: EmailMessage
+    encrypted: bool = False  # it came over TLS (STARTTLS or smtps)
 
     @property
     def body(self) -> str:
@@ -53,28 +57,29 @@ class Inbox:
             return "421 4.3.2 shutting down, try again later"
         message = email.message_from_bytes(envelope.original_content,
                                            policy=email.policy.default)
-        self.mails.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        self.mails.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message,
+                                   bool(session.ssl)))
         return "250 2.0.0 queued"
 
 
 class SmtpServer:
     """aiosmtpd on 127.0.0.1 and a random free port; ``url`` for SUPPORT_KIT_SMTP_URL."""
 
-    def __init__(self, password: str | None = None):
+    def __init__(self, password: str | None = None, starttls: ssl.SSLContext | None = None):
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
 
         self.inbox = Inbox()
         self.port = free_port()
-        options = {}
+        options: dict = {"tls_context": starttls} if starttls else {}
         if password is not None:
             def check(server, session, envelope, mechanism, auth_data):
                 ok = (auth_data.login.decode(), auth_data.password.decode()) == (SMTP_USER,
                                                                                  password)
                 return AuthResult(success=ok, handled=False)
 
-            options = {"authenticator": check,
-                       "auth_require_tls": False}  # on 127.0.0.1 only, as the kit allows
+            options |= {"authenticator": check,  # without TLS on 127.0.0.1 only, as the kit
+                        "auth_require_tls": starttls is not None}  # allows
         self.password = password
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
                                      **options)
@@ -98,6 +103,34 @@ class SmtpServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+def self_signed(folder) -> tuple[ssl.SSLContext, str]:
+    """A server TLS context for 127.0.0.1 and the certificate file a client may trust."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context, str(cert_file)
 
 
 @pytest.fixture

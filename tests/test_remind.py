@@ -20,7 +20,7 @@ from .conftest import (
     run_json,
     write_csv,
 )
-from .smtp_server import CANARY_SMTP_PASSWORD, SmtpServer
+from .smtp_server import CANARY_SMTP_PASSWORD, SmtpServer, self_signed
 from .store_fixtures import dump_store
 
 MAIL_FROM = "Support Desk <desk@example.com>"
@@ -179,3 +179,19 @@ def test_smtp_settings_keep_their_password_and_demo_mode():
     assert (str(server), server.port) == ("smtps://u@h:465", 465)
     assert CANARY_SMTP_PASSWORD not in repr(server) + str(server)
     assert server.password.reveal() == CANARY_SMTP_PASSWORD
+
+
+def test_starttls_where_offered_and_a_certificate_checked(tmp_path, capsys, mail_env,
+                                                          monkeypatch):
+    context, cert_file = self_signed(tmp_path)
+    listed = write_csv(tmp_path / "customers.csv", [customer("T", authorized_at=day(-360))])
+    with SmtpServer(password=CANARY_SMTP_PASSWORD, starttls=context) as server:
+        mail_env(server.url())
+        code, out, err = run_cli(capsys, "remind", str(listed), "--send")  # not trusted
+        assert code == 2 and "TLS certificate is not trusted (self-signed" in err, err
+        assert server.mails == [] and reminders_sent("T") == []
+        monkeypatch.setenv("SSL_CERT_FILE", cert_file)  # the desk trusts the server
+        code, out, err = run_cli(capsys, "remind", str(listed), "--send")
+        assert code == 0, err
+        assert [(m.to, m.encrypted) for m in server.mails] == [(["shopT@example.de"], True)]
+        assert_no_canary(out + err)
