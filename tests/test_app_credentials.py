@@ -89,14 +89,20 @@ def test_no_banner_while_the_secret_is_valid(capsys, monkeypatch):
     assert code == 0 and "WARNING" not in err
 
 
+def html_of(widget):
+    """Every HTML value in a widget tree, top first (what the browser shows)."""
+    if isinstance(getattr(widget, "value", None), str) and type(widget).__name__ == "HTML":
+        yield widget.value
+    for child in getattr(widget, "children", ()):
+        yield from html_of(child)
+
+
 def test_every_panel_shows_the_banner_when_expired(demo, tmp_path):
     settings = dataclasses.replace(load_settings({}), lwa_secret_expires=dt.date(2026, 11, 30))
     desk = Desk(settings, demo, AS_OF)
     for panel in (TroubleshootPanel(desk, customer_id="C100001", lang="de"),
                   ReportPanel(desk, out_dir=tmp_path, lang="de")):
-        top = [w.value for w in panel.widget.children[:3] if hasattr(w, "value")
-               and isinstance(w.value, str)]
-        banner = next(v for v in top if "sk-app-banner" in v)
+        banner = next(v for v in html_of(panel.widget) if "sk-app-banner" in v)
         assert 'data-state="expired"' in banner and "30.11.2026" in banner
         assert "Kein Verkäufer muss neu autorisieren" in banner
     assert panel.report.summary()["app"]["client_secret_state"] == "expired"
