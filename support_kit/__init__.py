@@ -15,6 +15,7 @@ from .desk import Desk
 from .diagnosis import Diagnosis, diagnose
 from .errors import SupportKitError
 from .live_check import LiveCheckRun, LiveResult, live_check
+from .remind import ReminderPlan, SendResult, plan_reminders, send_reminders
 from .renewal import CallbackResult, RenewalLink, renewal_link, verify_callback
 from .report import Report, build_report
 from .rules import evaluate, today
@@ -30,9 +31,11 @@ __all__ = [
     "Event",
     "LiveCheckRun",
     "LiveResult",
+    "ReminderPlan",
     "RenewalLink",
     "Report",
     "Secret",
+    "SendResult",
     "Settings",
     "Store",
     "SupportKitError",
@@ -44,7 +47,9 @@ __all__ = [
     "live_check",
     "load_customers",
     "load_settings",
+    "plan_reminders",
     "renewal_link",
+    "send_reminders",
     "source_for",
     "today",
     "verify_callback",

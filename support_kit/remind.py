@@ -33,6 +33,7 @@ from .mail import (
 from .report import build_report
 from .report.followup import QUIET_DAYS, STOPPED_WITHIN_DAYS
 from .report.reminders import reminders
+from .store import Event
 
 #: The plan's columns: the mail merge's, the seller id for the event, and why a row cannot
 #: be sent ("" when it can).
@@ -84,10 +85,14 @@ class ReminderPlan:
                    else "") + ".")
 
     def where(self) -> str:
-        if self.server and self.mail_from:
-            return f"They go from {self.mail_from} through {self.server}."
-        return (f"Sending needs {PREFIX}SMTP_URL and {PREFIX}MAIL_FROM "
-                f"({', '.join(self.missing())} not set).")
+        """Where the mails would go, and what sending still needs."""
+        said = (f"They go from {self.mail_from} through {self.server}."
+                if not self.missing() else
+                f"Sending needs {' and '.join(self.missing())} (not set).")
+        if len(self.sendable) and not self.sendable["renewal_link"].astype(bool).any():
+            said += (f" No renewal links: they need {PREFIX}APP_ID and {PREFIX}STATE_SECRET "
+                     "(demo mode puts none in mails).")
+        return said
 
     def missing(self) -> list[str]:
         return [PREFIX + name for name, value in (("SMTP_URL", self.server),
@@ -213,10 +218,10 @@ def send_reminders(desk: Desk, plan: ReminderPlan,
                     refused += 1
                     result.not_sent.append(_entry(r, f"refused: {exc}"))
                 else:
-                    desk.record("reminder_sent", r.customer_id, {
+                    desk.store.record(Event("reminder_sent", r.customer_id, r.seller_id or None, {
                         "to": r.contact_email, "subject": message["Subject"],
                         "language": r.language, "channel": "e-mail",
-                        "message_id": message["Message-ID"]}, seller_id=r.seller_id or None)
+                        "message_id": message["Message-ID"]}, desk.agent))
                     result.sent.append({"customer_id": r.customer_id, "to": r.contact_email,
                                         "language": r.language, "subject": message["Subject"]})
                 pending.pop(0)
