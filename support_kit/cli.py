@@ -71,12 +71,7 @@ def _print_json(data: object) -> None:
 
 
 def cmd_diagnose(args: argparse.Namespace, settings: Settings) -> int:
-    result = _desk(args, settings).diagnose(args.customer_id, args.lang)
-    if args.json:
-        _print_json(result.to_dict())
-    else:
-        print(result)
-    return 0
+    return _show(args, _desk(args, settings).diagnose(args.customer_id, args.lang))
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
