@@ -139,10 +139,18 @@ def test_a_refused_mail_and_a_server_that_stops_midway(tmp_path, capsys, mail_en
     assert [len(reminders_sent(c)) for c in "PQRS"] == [1, 1, 1, 1]
 
 
-def test_sending_needs_the_settings_and_today(tmp_path, capsys, mail_env, smtp_server):
+def test_sending_needs_the_settings_and_today(tmp_path, capsys, mail_env, smtp_server,
+                                             monkeypatch):
     listed = customers(tmp_path / "customers.csv")
     code, _out, err = run_cli(capsys, "remind", str(listed), "--send")
     assert code == 2 and "SUPPORT_KIT_SMTP_URL is not set" in err
+    mail_env(smtp_server.url())
+    for mail_from, said in (("", "SUPPORT_KIT_MAIL_FROM is not set"),
+                            ("desk at example", "SUPPORT_KIT_MAIL_FROM='desk at example' is not")):
+        monkeypatch.setenv("SUPPORT_KIT_MAIL_FROM", mail_from)
+        code, _out, err = run_cli(capsys, "remind", str(listed), "--send")
+        assert code == 2 and said in err, err
+    monkeypatch.setenv("SUPPORT_KIT_MAIL_FROM", MAIL_FROM)
     mail_env(f"smtp://desk:{CANARY_SMTP_PASSWORD}@127.0.0.1")
     for bad, said in ((f"mail.example.com:{CANARY_SMTP_PASSWORD}", "not a mail server"),
                       (f"smtp://desk:{CANARY_SMTP_PASSWORD}@127.0.0.1:0", "no valid port"),
