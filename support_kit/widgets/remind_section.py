@@ -7,6 +7,7 @@ import ipywidgets as widgets
 
 from ..remind import ReminderPlan, SendResult, plan_reminders, send_reminders
 from ..report.followup import QUIET_DAYS, STOPPED_WITHIN_DAYS
+from ..texts import text
 
 
 class RemindSection:
@@ -20,12 +21,12 @@ class RemindSection:
         self.panel = panel
         self.plan: ReminderPlan | None = None
         self.result: SendResult | None = None
-        self.preview_button = widgets.Button(description="Preview reminders", icon="envelope",
+        self.preview_button = widgets.Button(icon="envelope",
                                              layout=widgets.Layout(width="auto"))
         self.send_button = widgets.Button(description="Send reminders", icon="paper-plane",
                                           button_style="warning", disabled=True,
                                           layout=widgets.Layout(width="auto"))
-        self.progress = widgets.IntProgress(min=0, max=1, description="Sent",
+        self.progress = widgets.IntProgress(min=0, max=1,
                                             layout=widgets.Layout(width="300px",
                                                                   visibility="hidden"))
         self.preview_view = widgets.HTML()
@@ -33,19 +34,29 @@ class RemindSection:
         self.preview_button.on_click(panel.guarded(lambda _b: self.preview()))
         self.send_button.on_click(panel.guarded(lambda _b: self.send()))
         panel.as_of.observe(lambda _c: self.reset(), names="value")
+        self.heading = widgets.HTML()
         self.widget = widgets.VBox([
-            widgets.HTML(f"<b>Reminders by e-mail</b> (who is due: expiring, or stopped "
-                         f"within {STOPPED_WITHIN_DAYS} days, and not contacted or reminded "
-                         f"within {QUIET_DAYS} days)"),
+            self.heading,
             widgets.HBox([self.preview_button, self.send_button, self.progress]),
             self.preview_view, self.result_view])
         self.widget.add_class("sk-remind")
+        self.relabel()
+
+    def relabel(self) -> None:
+        """The section's labels in the panel's language (the panel calls it on a switch)."""
+        lang = self.panel.lang
+        self.heading.value = text(lang, "remind.heading", stopped=STOPPED_WITHIN_DAYS,
+                                  quiet=QUIET_DAYS)
+        self.preview_button.description = text(lang, "remind.preview")
+        self.progress.description = text(lang, "remind.sent")
+        if self.plan is None:
+            self.send_button.description = text(lang, "remind.send")
 
     def reset(self) -> None:
         self.plan = None
         self.preview_view.value = self.result_view.value = ""
         self.send_button.disabled = True
-        self.send_button.description = "Send reminders"
+        self.send_button.description = text(self.panel.lang, "remind.send")
 
     def preview(self) -> ReminderPlan:
         """Who would get which mail as of the panel's day (nothing sent or recorded)."""

@@ -61,15 +61,21 @@ def test_report_panel_filter_and_export(page, voila):
     page.goto(voila.url("02_expiry_report.ipynb"), timeout=120_000)
     page.wait_for_selector(".sk-report", timeout=120_000)
     page.wait_for_selector(".sk-table")
-    page.select_option(".sk-report select[multiple]", "expiring")
+    page.select_option(".sk-report select[multiple]", label="Läuft bald ab")
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.sk-table tr td:nth-child(5)')]"
-        ".every(td => td.textContent === 'expiring')")
+        "() => [...document.querySelectorAll('.sk-table td[data-column=state]')]"
+        ".every(td => td.textContent === 'Läuft bald ab')")
     rows = page.locator(".sk-table tr").count() - 1
     assert rows > 0
     page.click("button:has-text('Excel (report.xlsx)')")
     page.wait_for_selector("a.sk-file[data-kind='xlsx']")
     assert any(voila.data.rglob("report.xlsx"))  # in the data folder, not the served one
+    assert left_over(page, "de", "en") == []
+    page.click(".sk-report .widget-toggle-button:has-text('EN')")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.sk-table td[data-column=state]')]"
+        ".every(td => td.textContent === 'Expiring')")
+    assert left_over(page, "en", "de") == []
     screenshot(page, "report-panel")
 
 

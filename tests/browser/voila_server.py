@@ -23,7 +23,9 @@ def free_port() -> int:
 
 
 class Voila:
-    def __init__(self, workdir: Path, env: dict[str, str] | None = None):
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None,
+                 config: list[str] | None = None):
+        """``config``: Voila options instead of `make app`'s deploy/voila.json."""
         self.workdir = workdir / "notebooks"
         self.data = workdir / "data"
         shutil.copytree(NOTEBOOKS, self.workdir, dirs_exist_ok=True)
@@ -32,7 +34,8 @@ class Voila:
         voila = Path(sys.executable).with_name("voila")
         self.log = workdir / "voila.log"  # a file, not a pipe: a full pipe would stall Voila
         self.process = subprocess.Popen(
-            [str(voila), f"--port={self.port}", f"--Voila.config_file_paths={CONFIG}", "."],
+            [str(voila), f"--port={self.port}",
+             *(config or [f"--Voila.config_file_paths={CONFIG}"]), "."],
             cwd=self.workdir, env=clean | {"XDG_DATA_HOME": str(self.data)} | (env or {}),
             stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
         deadline = time.monotonic() + 60
