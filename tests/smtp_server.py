@@ -58,14 +58,18 @@ class Inbox:
         message = email.message_from_bytes(envelope.original_content,
                                            policy=email.policy.default)
         self.mails.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message,
-                                   bool(session.ssl)))
+                                   server.transport.get_extra_info("ssl_object") is not None))
         return "250 2.0.0 queued"
 
 
 class SmtpServer:
-    """aiosmtpd on 127.0.0.1 and a random free port; ``url`` for SUPPORT_KIT_SMTP_URL."""
+    """aiosmtpd on 127.0.0.1 and a random free port; ``url`` for SUPPORT_KIT_SMTP_URL.
 
-    def __init__(self, password: str | None = None, starttls: ssl.SSLContext | None = None):
+    ``starttls`` offers STARTTLS with that server context, ``tls`` speaks TLS from the start.
+    """
+
+    def __init__(self, password: str | None = None, starttls: ssl.SSLContext | None = None,
+                 tls: ssl.SSLContext | None = None):
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
 
@@ -81,8 +85,9 @@ class SmtpServer:
             options |= {"authenticator": check,  # without TLS on 127.0.0.1 only, as the kit
                         "auth_require_tls": starttls is not None}  # allows
         self.password = password
+        self.scheme = "smtps" if tls else "smtp"  # tls: TLS from the start (smtps)
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
-                                     **options)
+                                     ssl_context=tls, **options)
         self.controller.start()
 
     @property
@@ -91,7 +96,7 @@ class SmtpServer:
 
     def url(self, password: str | None = None) -> str:
         login = f"{SMTP_USER}:{password or self.password}@" if self.password else ""
-        return f"smtp://{login}127.0.0.1:{self.port}"
+        return f"{self.scheme}://{login}127.0.0.1:{self.port}"
 
     def __enter__(self) -> SmtpServer:
         return self

@@ -189,7 +189,7 @@ def test_smtp_settings_keep_their_password_and_demo_mode():
     assert server.password.reveal() == CANARY_SMTP_PASSWORD
 
 
-def test_starttls_where_offered_and_a_certificate_checked(tmp_path, capsys, mail_env,
+def test_starttls_where_offered_smtps_and_a_certificate_checked(tmp_path, capsys, mail_env,
                                                           monkeypatch):
     context, cert_file = self_signed(tmp_path)
     listed = write_csv(tmp_path / "customers.csv", [customer("T", authorized_at=day(-360))])
@@ -203,3 +203,8 @@ def test_starttls_where_offered_and_a_certificate_checked(tmp_path, capsys, mail
         assert code == 0, err
         assert [(m.to, m.encrypted) for m in server.mails] == [(["shopT@example.de"], True)]
         assert_no_canary(out + err)
+    write_csv(listed, [customer("U", authorized_at=day(-360))])
+    with SmtpServer(password=CANARY_SMTP_PASSWORD, tls=context) as server:  # smtps://
+        mail_env(server.url())
+        assert run_cli(capsys, "remind", str(listed), "--send")[0] == 0
+        assert [(m.to, m.encrypted) for m in server.mails] == [(["shopU@example.de"], True)]
