@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -202,7 +203,7 @@ def send_reminders(desk: Desk, plan: ReminderPlan,
         mails = mails[mails["customer_id"].isin(fresh.sendable["customer_id"])]
     result = SendResult(plan.as_of, not_sent=[_entry(r, r.problem, sendable=False)
                                               for r in plan.skipped.itertuples()])
-    pending = list(mails.itertuples())
+    pending = deque(mails.itertuples())
     total, refused = len(pending), 0
     progress(0, total)
     if not pending:  # nothing due: the server is not even asked
@@ -224,7 +225,7 @@ def send_reminders(desk: Desk, plan: ReminderPlan,
                         "message_id": message["Message-ID"]}, desk.agent))
                     result.sent.append({"customer_id": r.customer_id, "to": r.contact_email,
                                         "language": r.language, "subject": message["Subject"]})
-                pending.pop(0)
+                pending.popleft()
                 progress(total - len(pending), total)
     except MailServerProblem as exc:
         result.not_sent += [_entry(r, "not sent: the mail server stopped") for r in pending]
