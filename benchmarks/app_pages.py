@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,14 +35,18 @@ def memory(server: Voila) -> tuple[int, float]:
 
 
 def opens(browser, server: Voila, count: int, pause: float) -> list[float]:
+    """Seconds until each page is ready (infinity for a page not ready within 3 minutes)."""
     times = []
     for _ in range(count):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         started = time.perf_counter()
-        page.goto(server.url(PAGE), timeout=180_000)
-        page.wait_for_selector(".sk-troubleshoot .sk-diagnosis", timeout=180_000)
-        times.append(time.perf_counter() - started)
+        try:
+            page.goto(server.url(PAGE), timeout=180_000)
+            page.wait_for_selector(".sk-troubleshoot .sk-diagnosis", timeout=180_000)
+            times.append(time.perf_counter() - started)
+        except PlaywrightTimeout:
+            times.append(float("inf"))
         context.close()
         time.sleep(pause)  # the next agent, a moment later
     return times
@@ -76,8 +81,10 @@ def main() -> None:
     print(f"troubleshooting page, {args.opens} opens one after another, {args.pause:g} s apart")
     for name, times in results.items():
         print(f"  {name}")
+        missing = times.count(float("inf"))
         print(f"    page ready: first {times[0]:5.2f} s, median of the rest "
-              f"{statistics.median(times[1:]):5.2f} s, slowest {max(times):5.2f} s")
+              f"{statistics.median(times[1:]):5.2f} s, slowest {max(times):5.2f} s"
+              + (f"; {missing} pages not ready within 3 minutes" if missing else ""))
         print(f"    kernels after {args.opens} opens (all closed): {after[name][0]:2d} using "
               f"{after[name][1]:7.0f} MB; {args.wait:g} s later: {later[name][0]:2d} using "
               f"{later[name][1]:7.0f} MB")

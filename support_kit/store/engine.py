@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 
-import platformdirs
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ..errors import SupportKitError
+from ..folders import data_dir
 
 SQLITE_BUSY_S = 30
 _PG_MIGRATION_LOCK = 0x5375_7070  # any constant: one advisory lock for schema changes
@@ -29,7 +29,7 @@ def default_url(demo: bool) -> str:
     >>> default_url(True).endswith("demo-desk.sqlite")
     True
     """
-    folder = Path(platformdirs.user_data_dir("support_kit", appauthor=False))
+    folder = data_dir()
     return f"sqlite:///{folder / ('demo-desk.sqlite' if demo else 'desk.sqlite')}"
 
 
