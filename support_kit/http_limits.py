@@ -78,7 +78,9 @@ class LimitedHandler(BaseHTTPRequestHandler):
 
     def log_error(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib name)
         level = logging.INFO if format.startswith("Request timed out") else logging.WARNING
-        log.log(level, "sandbox: %s %s", self.address_string(), for_display(format % args))
+        message = for_display(format % args)
+        log.log(level, "sandbox: %s %s", self.address_string(),
+                message if len(message) <= 200 else message[:199] + "…")
 
     def read_body(self) -> bytes | None:
         """The request body, or ``None`` after the request was answered with 400/411/413."""
