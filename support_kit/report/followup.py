@@ -138,8 +138,8 @@ def contact_columns(customer_ids: pd.Series, contacted: pd.DataFrame | None = No
         found = positions >= 0
         rows = contacted.iloc[positions[found]]
         at[found] = rows["last_contacted_at"].to_numpy()
-        by[found] = rows["last_contacted_by"].fillna("").astype(str).to_numpy()
-        note[found] = rows["last_note"].fillna("").astype(str).to_numpy()
+        by[found] = rows["last_contacted_by"].astype("str").fillna("").to_numpy()
+        note[found] = rows["last_note"].astype("str").fillna("").to_numpy()
     return {"last_contacted_at": at, "last_contacted_by": by, "last_note": note}
 
 
