@@ -145,3 +145,14 @@ def test_ctrl_c_during_a_large_report_stops_quietly_and_leaves_nothing(tmp_path)
     _, err = run.communicate(timeout=30)
     assert run.returncode == 130 and err == "support-kit: stopped.\n"
     assert not out.exists() and not list(tmp_path.glob(".report.support-kit-writing-*"))
+
+
+def test_the_customer_file_inside_out_is_never_replaced(tmp_path, capsys):
+    out = tmp_path / "report"
+    out.mkdir()
+    source = write_csv(out / "customers.csv", [customer("1"), customer("2")])
+    before = source.read_bytes()
+    code, err = _report(capsys, out, FIRST_AS_OF, str(source))
+    assert code == 2 and "would replace the customer file" in err and "--out" in err
+    assert source.read_bytes() == before and [p.name for p in out.iterdir()] == ["customers.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no staging left

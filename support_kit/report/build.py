@@ -290,7 +290,8 @@ class Report:
         this one writes the rest, using both cores. The reminders (the largest file) come
         last, after this process has let go of the action lists.
         """
-        with written_whole(out) as folder:  # the previous report stays until all is written
+        # the previous report stays until all is written; the customer file is never replaced
+        with written_whole(out, keep=self.source) as folder:
             big = len(self.frame) > BACKGROUND_ROWS
             workbook = self._xlsx_in_background(folder) if big else None
             writers = [self.write_summary, self.write_changes_csv, self.write_customers_csv,

@@ -43,8 +43,10 @@ def check_folder(out: str | Path) -> Path:
 
 
 @contextmanager
-def written_whole(out: str | Path) -> Iterator[Path]:
+def written_whole(out: str | Path, keep: str | Path | None = None) -> Iterator[Path]:
     """Yield a temporary folder to write into; on success its files replace those in ``out``.
+
+    ``keep`` (the customer file) is never replaced: a report that would is refused whole.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()) / "report"
@@ -64,6 +66,7 @@ def written_whole(out: str | Path) -> Iterator[Path]:
         raise _problem(exc, out) from None
     try:
         yield staging
+        _refuse_to_replace(staging, target, keep)
         _move_into_place(staging, target)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -90,6 +93,17 @@ def _staging_folder(target: Path) -> Path:
         beside = target / name  # --out is a mount point: the folder beside it is elsewhere
     beside.mkdir()  # fresh, so no symlink can be waiting in it
     return beside
+
+
+def _refuse_to_replace(staging: Path, target: Path, keep: str | Path | None) -> None:
+    if keep is None or not Path(keep).is_file():
+        return
+    for path in staging.iterdir():
+        there = target / path.name
+        if there.is_file() and not there.is_symlink() and os.path.samefile(there, keep):
+            raise SupportKitError(
+                f"The report would replace the customer file {keep} with its own {path.name}; "
+                "choose another folder for --out (nothing was written).")
 
 
 def _short(name: str) -> str:
