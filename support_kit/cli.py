@@ -84,7 +84,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     customers = desk.customers
     stages(f"loaded {customers.rows_loaded:,} customers, rejected {customers.rows_rejected:,}")
     report = build_report(customers, args.as_of, settings.timezone,
-                          settings.lwa_secret_expires)
+                          settings.lwa_secret_expires, lang=args.lang)
     stages("evaluated states, dates and findings")
     report.follow_up(desk.store, args.stopped_within, args.quiet_days)
     stages("compared with the last run; contacts from the desk")
@@ -345,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
     input_option(p)
     as_of_option(p)
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report files")
+    p.add_argument("--lang", choices=LANGUAGES, default="de",
+                   help="language of the workbook and the web page (CSV files keep ids)")
     reminder_options(p)
 
     p = add("remind", "E-mail the sellers due for a reminder, once (a dry run without --send).")

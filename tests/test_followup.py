@@ -77,8 +77,9 @@ def test_first_sheet_and_page_lead_with_the_changes(desk_store, tmp_path, capsys
         assert run_cli(capsys, "report", str(listed), "--as-of", as_of, "--out",
                        str(tmp_path / name))[0] == 0
     book = load_workbook(tmp_path / "two" / "report.xlsx")
-    assert book.sheetnames[1] == "Changes"
-    assert [c.value for c in book["Changes"][2]][:3] == ["A", "Shop A", "newly_expiring"]
+    assert book.sheetnames[1] == "Änderungen"  # the desk's language, labels not ids
+    assert [c.value for c in book["Änderungen"][2]][:3] == ["A", "Shop A", "Läuft neu bald ab"]
     page = (tmp_path / "two" / "report.html").read_text()
     assert page.index('id="changes-summary"') < page.index('id="buckets"')
-    assert f"<b>{day(-7)}</b>" in page
+    since = dt.date.fromisoformat(day(-7))
+    assert f"seit dem Bericht vom {since:%d.%m.%Y}" in page

@@ -50,27 +50,32 @@ def test_golden_summary_of_the_demo_data(demo_report):
 def test_workbook_sheets_counts_and_no_formulas(demo_report):
     summary = json.loads((demo_report / "summary.json").read_text())
     book = load_workbook(demo_report / "report.xlsx")
-    assert book.sheetnames == ["Summary", "Changes", "Expired", "Expiring", "Not authorized",
-                               "Findings", "All"]
+    assert book.sheetnames == ["Übersicht", "Änderungen", "Gestoppt", "Läuft bald ab",
+                               "Nicht autorisiert", "Hinweise", "Alle"]  # the desk's language
     rows = {name: book[name].max_row - 1 for name in book.sheetnames}
     states = summary["by_state"]
-    assert rows["Expired"] == states["expired"] + states["revoked"]
-    assert rows["Expiring"] == states["expiring"]
-    assert rows["Not authorized"] == states["not_authorized"]
-    assert rows["Findings"] == sum(summary["by_finding"].values())
-    assert rows["All"] == summary["rows_loaded"]
+    assert rows["Gestoppt"] == states["expired"] + states["revoked"]
+    assert rows["Läuft bald ab"] == states["expiring"]
+    assert rows["Nicht autorisiert"] == states["not_authorized"]
+    assert rows["Hinweise"] == sum(summary["by_finding"].values())
+    assert rows["Alle"] == summary["rows_loaded"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", f"formula in {sheet.title}!{cell.coordinate}"
-    expiring = book["Expiring"]
+    expiring = book["Läuft bald ab"]
     header = [c.value for c in expiring[1]]
-    days = [r[header.index("days_left")] for r in expiring.iter_rows(min_row=2, values_only=True)]
+    days = [r[header.index("Tage übrig")] for r in expiring.iter_rows(min_row=2, values_only=True)]
     assert days == sorted(days) and all(1 <= d <= 30 for d in days)  # soonest first
-    expires = expiring.cell(row=2, column=header.index("expires_on") + 1)
+    expires = expiring.cell(row=2, column=header.index("Läuft ab am") + 1)
     assert expires.is_date and expires.number_format == "yyyy-mm-dd"
-    assert book["Expired"].auto_filter.ref
+    assert book["Gestoppt"].auto_filter.ref
+    counts = {(group, item): count for group, item, count, _text
+              in book["Übersicht"].iter_rows(min_row=2, values_only=True)}
+    assert counts[("Bericht", "Kunden geladen")] == summary["rows_loaded"]  # a number
+    assert counts[("Zustände", "Abgelaufen")] == states["expired"]
+    assert all(isinstance(c, int | float) for c in counts.values() if c is not None)
 
 
 def test_only_the_all_sheet_stops_early_with_a_note(tmp_path, demo):
@@ -78,9 +83,9 @@ def test_only_the_all_sheet_stops_early_with_a_note(tmp_path, demo):
     report.write_xlsx(tmp_path, all_rows=10)
     book = load_workbook(tmp_path / "report.xlsx", read_only=True)
     rows = {name: list(book[name].values) for name in book.sheetnames}
-    assert len(rows["All"]) == 12 and "customers.csv" in rows["All"][-1][0]
-    assert "190 more rows" in rows["All"][-1][0]
-    assert len(rows["Expired"]) - 1 == len(report.expired())  # action lists stay whole
+    assert len(rows["Alle"]) == 12 and "customers.csv" in rows["Alle"][-1][0]
+    assert "190 more rows" in rows["Alle"][-1][0]
+    assert len(rows["Gestoppt"]) - 1 == len(report.expired())  # action lists stay whole
 
 
 def test_more_than_10000_expiring_customers_are_all_in_the_expiring_sheet(tmp_path, capsys):
@@ -102,12 +107,12 @@ def test_more_than_10000_expiring_customers_are_all_in_the_expiring_sheet(tmp_pa
                 if r["state"] == "expiring"}
     assert len(expiring) > 10_000
     book = load_workbook(out / "report.xlsx", read_only=True)
-    header, *rows = book["Expiring"].values
-    ids = [r[header.index("customer_id")] for r in rows]
-    days = [r[header.index("days_left")] for r in rows]
+    header, *rows = book["Läuft bald ab"].values
+    ids = [r[header.index("Kundennummer")] for r in rows]
+    days = [r[header.index("Tage übrig")] for r in rows]
     assert len(ids) == len(expiring) and set(ids) == expiring  # all, and no note row
     assert days == sorted(days) and days[0] == 1 and days[-1] == 30  # soonest first
-    *_, last = book["All"].values
+    *_, last = book["Alle"].values
     assert "customers.csv" in last[0]
 
 
@@ -132,7 +137,7 @@ def test_html_is_self_contained_and_escapes_customer_text(demo_report):
     assert all(url.startswith("data:image/png;base64,") for url in page.urls)
     text = " ".join(page.text)
     assert "<script>alert('shop')</script>" in text
-    assert "Expiring within 30 days" in text and "2026-12-01" in text
+    assert "Läuft innerhalb von 30 Tagen ab" in text and "01.12.2026" in text
 
 
 def test_chart_is_a_png(demo_report):
@@ -226,7 +231,7 @@ def test_sqlite_and_sqlalchemy_sources_give_the_same_report(tmp_path, capsys, de
 def test_report_object_for_the_notebook(demo):
     report = build_report(demo, AS_OF)
     html = report._repr_html_()
-    assert "stopped (expired or revoked)" in html and 'data-bucket="&lt;=7"' in html
+    assert "gestoppt (abgelaufen oder widerrufen)" in html and 'data-bucket="&lt;=7"' in html
     assert report.expiring()["days_left"].is_monotonic_increasing
     assert set(report.findings()["finding"]) <= set(__import__("support_kit").rules.FINDINGS)
     assert "Report(as_of=2026-12-01" in repr(report)

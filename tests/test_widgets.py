@@ -8,7 +8,7 @@ import pytest
 from support_kit.config import load_settings
 from support_kit.customers import load
 from support_kit.desk import Desk
-from support_kit.widgets import ReportPanel, TroubleshootPanel
+from support_kit.widgets import TroubleshootPanel
 
 from .conftest import (
     AS_OF,
@@ -212,31 +212,6 @@ def test_secrets_never_reach_the_panel(demo):
     panel.link_button.click()
     assert_no_canary(all_html(panel, text_too=True) + repr(panel.value) + repr(panel.desk))
     assert CANARY_SECRET not in repr(settings)
-
-
-def test_report_panel_filters_sorts_and_exports(desk, tmp_path):
-    panel = ReportPanel(desk, out_dir=tmp_path)
-    assert len(panel.value) == 200
-    panel.state.value = ("expiring",)
-    assert set(panel.value["state"]) == {"expiring"} and len(panel.value) == 14
-    assert panel.value["days_left"].is_monotonic_increasing
-    panel.descending.value = True
-    assert panel.value["days_left"].is_monotonic_decreasing
-    panel.state.value = ()
-    panel.bucket.value = "<=7"
-    panel.marketplace.value = "DE"
-    assert set(panel.value["bucket"]) <= {"<=7"} and set(panel.value["marketplace"]) <= {"DE"}
-    panel.marketplace.value = "unknown"
-    panel.bucket.value = "(all)"
-    assert len(panel.value) == 2
-    assert panel.chart.value[:8] == b"\x89PNG\r\n\x1a\n"
-    for kind, name in (("xlsx", "report.xlsx"), ("html", "report.html"),
-                       ("csv", "customers.csv"), ("reminders", "reminders.csv")):
-        panel.buttons[kind].click()
-        assert (tmp_path / name).is_file()
-        assert f'download="{name}"' in panel.files_view.value
-    panel.as_of.value = AS_OF.replace(year=2027)
-    assert panel.report.as_of.year == 2027
 
 
 def test_opening_and_diagnosing_among_100k_is_quick_enough_for_a_test():

@@ -21,9 +21,9 @@ from ..app_credentials import client_secret
 from ..config import DEFAULT_TIMEZONE, Settings
 from ..customers import CustomerList
 from ..exports import write_csv
-from ..texts import text
+from ..texts import DEFAULT_LANGUAGE, format_date, format_dates, language, text, value_label
 from ..views import render
-from . import followup
+from . import followup, labels
 from .chart import render_png
 from .reminders import reminders, write_reminders
 from .staging import written_whole
@@ -31,9 +31,6 @@ from .workbook import Sheet, write_workbook
 
 #: Expiry buckets of the summary, in order.
 BUCKETS = ("expired", "<=7", "<=14", "<=30", "later")
-BUCKET_LABELS = {"expired": "stopped (expired or revoked)", "<=7": "expire within 7 days",
-                 "<=14": "within 8-14 days", "<=30": "within 15-30 days",
-                 "later": "later than 30 days"}
 ACTION_COLUMNS = ("customer_id", "shop_name", "contact_email", "marketplace", "language",
                   "state", "expires_on", "days_left", "stopped_since", "findings",
                   *followup.CONTACT_COLUMNS)
@@ -80,6 +77,8 @@ class Report:
         None, pd.DataFrame(columns=list(followup.CHANGE_COLUMNS))))
     stopped_within: int = followup.STOPPED_WITHIN_DAYS
     quiet_days: int = followup.QUIET_DAYS
+    #: The desk's language of the workbook's headings and the HTML page (CSV files keep ids).
+    lang: str = DEFAULT_LANGUAGE
     _summary: dict | None = field(default=None, repr=False)
     _chart: bytes | None = field(default=None, repr=False)
     _lists: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
@@ -213,7 +212,7 @@ class Report:
             parts.append(pd.DataFrame({
                 "customer_id": rows["customer_id"], "shop_name": rows["shop_name"],
                 "contact_email": rows["contact_email"], "finding": finding,
-                "severity": rule.severity, "value": rows[rule.field].astype(str),
+                "severity": rule.severity, "value": _finding_value(rows[rule.field], lang),
                 "remedy": text(lang, f"finding.{finding}.remedy", value="").replace(
                     " ''", ""),
             }))
@@ -229,22 +228,27 @@ class Report:
     # --- files --------------------------------------------------------------------------
     def sheets(self, all_rows: int = ALL_SHEET_ROWS) -> list[Sheet]:
         """The workbook's sheets, in order: the summary, every action list whole, then "All"
-        (its first ``all_rows`` customers)."""
-        summary = pd.DataFrame(_flatten(self.summary()), columns=["group", "key", "count"])
-        return [Sheet("Summary", summary),
-                Sheet("Changes", self.changes_table()),
-                Sheet("Expired", self.expired()),
-                Sheet("Expiring", self.expiring()),
-                Sheet("Not authorized", self.not_authorized()),
-                Sheet("Findings", self.findings()),
-                Sheet("All", self._columns(self.frame.head(all_rows)), total=len(self.frame))]
+        (its first ``all_rows`` customers); names, headings and values in :attr:`lang`."""
+        lang = self.lang
+
+        def sheet(key: str, rows: pd.DataFrame, total: int | None = None) -> Sheet:
+            return Sheet(text(lang, f"report.sheet.{key}"), labels.readable(rows, lang), total)
+
+        return [Sheet(text(lang, "report.sheet.summary"),
+                      labels.summary_rows(self.summary(), lang)),
+                sheet("changes", self.changes_table()),
+                sheet("expired", self.expired()),
+                sheet("expiring", self.expiring()),
+                sheet("not_authorized", self.not_authorized()),
+                sheet("findings", self.findings(lang)),
+                sheet("all", self._columns(self.frame.head(all_rows)), total=len(self.frame))]
 
     def write_xlsx(self, out: Path, all_rows: int = ALL_SHEET_ROWS) -> Path:
         return write_workbook(Path(out) / "report.xlsx", self.sheets(all_rows))
 
     def chart_png(self) -> bytes:
         if self._chart is None:
-            self._chart = render_png(self.frame, self.as_of)
+            self._chart = render_png(self.frame, self.as_of, self.lang)
         return self._chart
 
     def write_chart(self, out: Path) -> Path:
@@ -253,25 +257,24 @@ class Report:
         return path
 
     def html(self, max_rows: int = 500) -> str:
-        """The whole report as one self-contained HTML page (chart inlined)."""
+        """The whole report as one self-contained HTML page (chart inlined), in :attr:`lang`."""
+        lang = language(self.lang)
         sections = []
-        for section_id, title, frame in (
-            ("changes", "What changed since the last report", self.changes_table()),
-            ("expired", "Stopped: expired or revoked", self.expired()),
-            ("expiring", "Expiring within 30 days", self.expiring()),
-            ("not-authorized", "Not authorized", self.not_authorized()),
-            ("findings", "Plan, account and data findings", self.findings()),
+        for section_id, key, frame in (
+            ("changes", "changes_title", self.changes_table()),
+            ("expired", "section_expired", self.expired()),
+            ("expiring", "section_expiring", self.expiring()),
+            ("not-authorized", "section_not_authorized", self.not_authorized()),
+            ("findings", "section_findings", self.findings(lang)),
         ):
-            shown = frame.head(max_rows).astype(object).where(frame.head(max_rows).notna(), "")
-            for column in shown.columns:
-                if pd.api.types.is_datetime64_any_dtype(frame[column]):
-                    shown[column] = frame[column].head(max_rows).dt.strftime("%Y-%m-%d").fillna("")
-            sections.append({"id": section_id, "title": title, "total": len(frame),
-                             "columns": list(frame.columns),
+            shown = labels.for_display(frame.head(max_rows), lang, self.timezone)
+            sections.append({"id": section_id, "title": text(lang, f"report.{key}"),
+                             "total": len(frame), "columns": list(shown.columns),
+                             "widths": labels.column_widths(frame.columns),
                              "rows": list(shown.itertuples(index=False, name=None))})
-        return render("report.html", summary=self.summary(), sections=sections, lang="en",
+        return render("report.html", summary=self.summary(), sections=sections, lang=lang,
                       chart_base64=base64.b64encode(self.chart_png()).decode(),
-                      bucket_labels=BUCKET_LABELS)
+                      **_page_texts(self.summary(), lang))
 
     def write_html(self, out: Path) -> Path:
         path = Path(out) / "report.html"
@@ -325,8 +328,43 @@ class Report:
                 f"rows_rejected={s['rows_rejected']}, buckets={s['buckets']})")
 
     def _repr_html_(self) -> str:
-        return render("report_summary.html", summary=self.summary(),
-                      bucket_labels=BUCKET_LABELS)
+        return render("report_summary.html", summary=self.summary(), lang=self.lang,
+                      bucket_labels=labels.bucket_labels(self.lang),
+                      as_of=format_date(self.as_of, self.lang))
+
+
+def _finding_value(values: pd.Series, lang: str) -> pd.Series:
+    """The value a finding is about: plans and account types by name, the rest as written."""
+    field = str(values.name)
+    if field in ("selling_plan", "account_type"):
+        return labels.label_values(values, lambda v: value_label(lang, field, v))
+    return values.astype(str)
+
+
+def _page_texts(summary: dict, lang: str) -> dict:
+    """What the HTML templates show beside the tables, in ``lang``: labels, never ids."""
+    lang = language(lang)
+    as_of = dt.date.fromisoformat(summary["as_of"])
+    since = summary["changes"]["since"]
+
+    def day(value: str) -> str:
+        return format_dates(pd.Series([pd.Timestamp(value)]), lang).iloc[0]
+
+    return {"words": {key: text(lang, f"report.{key}") for key in (
+                "title", "changes_title", "states", "customers", "timeline", "timeline_alt",
+                "nothing", "markets", "unknown_value")},
+            "as_of_line": text(lang, "report.as_of_line", as_of=day(as_of.isoformat()),
+                               loaded=summary["rows_loaded"],
+                               rejected=summary["rows_rejected"]),
+            "changes_line": text(lang, "report.changes_since", since=day(since)) if since
+            else text(lang, "report.changes_none"),
+            "more": lambda n: text(lang, "report.more_in_files", n=n),
+            "heading": lambda column: labels.heading(lang, column),
+            "state_label": lambda state: labels.state_label(lang, state),
+            "change_label": lambda change: labels.change_label(lang, change),
+            "plan_label": lambda v: labels.stored_label(lang, "selling_plan", v),
+            "account_label": lambda v: labels.stored_label(lang, "account_type", v),
+            "bucket_labels": labels.bucket_labels(lang)}
 
 
 def table_of(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -407,8 +445,8 @@ def _counts(values: pd.Series, order: tuple[str, ...] | None = None) -> dict[str
 
 
 def build_report(customers: CustomerList, as_of: dt.date | None = None,
-                 timezone: str = DEFAULT_TIMEZONE, lwa_secret_expires: dt.date | None = None
-                 ) -> Report:
+                 timezone: str = DEFAULT_TIMEZONE, lwa_secret_expires: dt.date | None = None,
+                 lang: str = DEFAULT_LANGUAGE) -> Report:
     """Evaluate all ``customers`` as of ``as_of`` (default: today in ``timezone``).
 
     >>> from support_kit.customers import load, demo_path
@@ -423,4 +461,4 @@ def build_report(customers: CustomerList, as_of: dt.date | None = None,
         frame[name] = column
     give_back_memory()
     return Report(as_of, frame, customers.rejects, customers.source, timezone,
-                  lwa_secret_expires)
+                  lwa_secret_expires, lang=language(lang))

@@ -39,25 +39,32 @@ def timeline(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     return table
 
 
-def render_png(frame: pd.DataFrame, as_of: dt.date, title: str = "Token expiries") -> bytes:
-    """The timeline as a PNG (matplotlib, headless)."""
+def render_png(frame: pd.DataFrame, as_of: dt.date, lang: str = "de") -> bytes:
+    """The timeline as a PNG (matplotlib, headless), labelled in ``lang``."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
+    from ..texts import format_date, text
+    from .labels import heading, state_label
+
     table = timeline(frame, as_of)
+    bars = [text(lang, "report.chart_stopped")] + [
+        text(lang, "report.chart_from",
+             date=format_date(as_of + dt.timedelta(days=1 + 7 * w), lang)) for w in range(WEEKS)]
     figure = Figure(figsize=(10, 4.2), dpi=100)
     axes = figure.subplots()
     bottom = np.zeros(len(table))
     for state, colour in _COLOURS.items():
-        axes.bar(table.index, table[state], bottom=bottom, color=colour, label=state)
+        axes.bar(bars, table[state], bottom=bottom, color=colour,
+                 label=state_label(lang, state))
         bottom += table[state].to_numpy()
-    axes.set_title(f"{title} as of {as_of.isoformat()}: already stopped and the next "
-                   f"{WEEKS} weeks")
-    axes.set_ylabel("customers")
+    axes.set_title(text(lang, "report.chart_title", as_of=format_date(as_of, lang),
+                        weeks=WEEKS))
+    axes.set_ylabel(text(lang, "report.customers"))
     axes.tick_params(axis="x", labelrotation=45)
-    axes.legend()
+    axes.legend(title=heading(lang, "state"))
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

@@ -13,6 +13,10 @@ from pathlib import Path
 
 #: Larger files stay on disk; the panel names their path instead.
 MAX_BYTES = 50 * 1024 * 1024
+#: A download looks like one: a blue button with the file's name, a pointer on hover.
+LINK_STYLE = ("display:inline-block;margin:4px 12px 4px 0;padding:5px 12px;border-radius:4px;"
+              "background:#0b57d0;color:#fff;font-weight:600;text-decoration:none;"
+              "cursor:pointer;border:1px solid #0842a0")
 #: Turns the base64 payload into a Blob URL on click (data: URLs are capped at 2 MB).
 _ON_CLICK = ("const b=atob(this.dataset.b64),a=new Uint8Array(b.length);"
              "for(let i=0;i<b.length;i++)a[i]=b.charCodeAt(i);"
@@ -36,4 +40,4 @@ def download_link(path: Path, kind: str, label: str | None = None) -> str:
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return (f'<a class="sk-file" data-kind="{kind}" href="#" download="{html.escape(path.name)}" '
             f'data-type="{mime}" data-b64="{payload}" onclick="{_ON_CLICK}" '
-            f'style="color:#0b57d0;text-decoration:underline;margin-right:12px">{name}</a>')
+            f'style="{LINK_STYLE}">{name}</a>')

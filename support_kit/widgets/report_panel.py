@@ -1,4 +1,5 @@
-"""The report panel: the week's expiry report, filtered, sorted, charted and exported."""
+"""The report panel: what changed since the last report, then the week's list, filtered,
+sorted, charted and exported, in the page's language."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from ..desk import Desk
 from ..folders import reports_dir
 from ..report import Report, build_report
 from ..report.build import BUCKETS, table_of
+from ..report.followup import CONTACT_COLUMNS
+from ..report.labels import change_label, for_display
+from ..report.selection import LIST_FILES, WITHIN_DAYS, within, write_list
 from ..report.staging import written_whole
-from ..texts import LANGUAGES, format_date, text, value_label
+from ..texts import LANGUAGES, format_date, language, text, value_label
 from ..views import render
 from .download import download_link
 from .panel import Panel, banners
@@ -24,20 +28,27 @@ from .remind_section import RemindSection
 ALL = "(all)"
 SHOWN_ROWS = 200
 TABLE_COLUMNS = ("customer_id", "shop_name", "contact_email", "marketplace", "state",
-                 "expires_on", "days_left", "bucket", "selling_plan", "account_type",
-                 "findings")
+                 "expires_on", "days_left", "selling_plan", "account_type", "findings",
+                 *CONTACT_COLUMNS)
+#: The whole report's files the panel offers, by kind.
+REPORT_FILES = {"xlsx": "report.xlsx", "html": "report.html", "csv": "customers.csv",
+                "reminders": "reminders.csv"}
 
 
 class ReportPanel(Panel):
-    """As-of date, filters, a sortable table, the chart, and buttons that write the files.
+    """What changed since the last report, as-of date, filters, a sortable table, the chart,
+    and buttons that write the list shown or the whole report's files.
 
-    Files go to ``out_dir``, by default the user's data folder (:func:`reports_dir`), never
-    the folder the app serves; each export is offered to this page as a download.
+    The report is followed up with the desk's store (changes since the last run, who was
+    contacted); writing its files records the run. Files go to ``out_dir``, by default the
+    user's data folder (:func:`reports_dir`), never the folder the app serves; each export
+    is offered to this page as a download, and offered again for a new date.
 
     Labels and values follow the page's language (German by default, switchable); the
     filters and ``.value`` keep the kit's ids.
 
-    >>> panel = ReportPanel(Desk.open(as_of="2026-12-01"), out_dir="/tmp/sk-report-doctest")
+    >>> panel = ReportPanel(Desk.open(as_of="2026-12-01", store="sqlite://"),
+    ...                     out_dir="/tmp/sk-report-doctest")
     >>> panel.state.value = ("expiring",)
     >>> len(panel.value), set(panel.value["state"]), panel.state.options[2][0]
     (14, {'expiring'}, 'Läuft bald ab')
@@ -45,18 +56,20 @@ class ReportPanel(Panel):
 
     def __init__(self, desk: Desk | None = None, out_dir: str | Path | None = None,
                  lang: str = "de"):
-        self.lang = lang
+        self.lang = language(lang)
         super().__init__()
         self.desk = desk or Desk.open()
         self.out_dir = Path(out_dir) if out_dir else None
         self.report: Report | None = None
         self.language = widgets.ToggleButtons(options=[(c.upper(), c) for c in LANGUAGES],
-                                              value=lang, style={"button_width": "48px"})
+                                              value=self.lang, style={"button_width": "48px"})
         self.guide = widgets.HTML()
         self.banner = widgets.VBox()
+        self.changes_view = widgets.HTML()
         self.as_of = widgets.DatePicker(value=self.desk.today)
         self.state = widgets.SelectMultiple(rows=6)
-        self.bucket = widgets.Dropdown()
+        self.within = widgets.Dropdown(style={"description_width": "initial"})
+        self.include_stopped = widgets.Checkbox(value=False, disabled=True)
         self.marketplace = widgets.Dropdown()
         self.plan = widgets.Dropdown()
         self.account = widgets.Dropdown()
@@ -70,15 +83,17 @@ class ReportPanel(Panel):
         self.table_view = widgets.HTML()
         self.chart = widgets.Image(format="png", layout=widgets.Layout(max_width="900px"))
         self.buttons = {kind: widgets.Button(icon="download", layout=widgets.Layout(
-            width="auto")) for kind in ("xlsx", "html", "csv", "reminders")}
+            width="auto")) for kind in (*LIST_FILES, *REPORT_FILES)}
+        self.files_titles = (widgets.HTML(), widgets.HTML())
         self.files_view = widgets.HTML()
         self.progress = widgets.IntProgress(min=0, max=3, layout=widgets.Layout(
             width="300px", visibility="hidden"))
         self._filtered = pd.DataFrame()
-        self._offered: dict[str, str] = {}
+        self._offered: dict[str, Path] = {}
+        self._recorded = False
 
-        for control in (self.state, self.bucket, self.marketplace, self.plan, self.account,
-                        self.sort_by, self.descending):
+        for control in (self.state, self.within, self.include_stopped, self.marketplace,
+                        self.plan, self.account, self.sort_by, self.descending):
             control.observe(self.guarded(lambda _c: self.refresh()), names="value")
         self.as_of.observe(self.guarded(lambda _c: self.rebuild()), names="value")
         for kind, button in self.buttons.items():
@@ -86,15 +101,19 @@ class ReportPanel(Panel):
         self.language.observe(self.guarded(lambda c: self.switch_language(c["new"])),
                               names="value")
 
-        filters = widgets.HBox([self.state, widgets.VBox([self.bucket, self.marketplace,
-                                                          self.plan, self.account]),
-                                widgets.VBox([self.as_of, self.sort_by, self.descending])])
+        filters = widgets.HBox([
+            self.state,
+            widgets.VBox([self.within, self.include_stopped, self.marketplace]),
+            widgets.VBox([self.plan, self.account, self.as_of]),
+            widgets.VBox([self.sort_by, self.descending])])
+        files = widgets.VBox([
+            self.files_titles[0], widgets.HBox([self.buttons[k] for k in LIST_FILES]),
+            self.files_titles[1], widgets.HBox([self.buttons[k] for k in REPORT_FILES])])
         self.remind = RemindSection(self)  # reminders by e-mail: preview, then send
         self.widget = widgets.VBox([
-            self.banner, self.guide, self.language, filters, self.progress, self.status,
-            self.details, self.summary_view, self.chart,
-            widgets.HBox(list(self.buttons.values())), self.files_view, self.remind.widget,
-            self.table_view])
+            self.banner, self.guide, self.language, self.changes_view, filters,
+            self.progress, self.status, self.details, self.summary_view, self.chart, files,
+            self.files_view, self.remind.widget, self.table_view])
         self.widget.add_class("sk-report")
         self.guarded(self._label)()
         self.guarded(self.rebuild)()
@@ -111,8 +130,9 @@ class ReportPanel(Panel):
         for control, description, options in (
                 (self.state, text(lang, "ui.state"),
                  [(text(lang, f"state.{s}.label"), s) for s in rules.STATES]),
-                (self.bucket, text(lang, "report.bucket_label"),
-                 [every, *((text(lang, f"report.bucket.{b}"), b) for b in BUCKETS)]),
+                (self.within, text(lang, "report.within"),
+                 [(text(lang, "report.within_all") if n is None else
+                   text(lang, "report.within_days", n=n), n or 0) for n in WITHIN_DAYS]),
                 (self.marketplace, text(lang, "ui.marketplace"),
                  [every, *((m, m) for m in self._markets), unknown]),
                 (self.plan, text(lang, "ui.plan"),
@@ -133,26 +153,34 @@ class ReportPanel(Panel):
                 control.value = kept if kept in ids else ids[0] if control is not \
                     self.sort_by else "days_left"
         self.as_of.description = text(lang, "ui.as_of")
+        self.include_stopped.description = text(lang, "report.include_stopped")
         self.descending.description = text(lang, "report.descending")
         for kind, button in self.buttons.items():
             button.description = text(lang, f"report.button_{kind}")
+        for title, key in zip(self.files_titles, ("list_files", "report_files"), strict=True):
+            title.value = f"<b>{html.escape(text(lang, f'report.{key}'))}</b>"
         if hasattr(self, "remind"):
             self.remind.relabel()
         self._relabelling = False
 
     def switch_language(self, lang: str) -> None:
-        """Show the page in ``lang``: labels, values, the summary, the table."""
-        self.lang = lang
+        """Show the page in ``lang``: labels, values, the changes, the summary, the table;
+        files written from now on are in ``lang`` too."""
+        self.lang = language(lang)
         self._label()
         if self.report is not None:
+            self.report.lang = self.lang
+            self.report._chart = None  # the chart's labels too
             self._show_summary()
+            offered = list(self._offered)
             self.refresh()
+            self._offer_again(offered)
 
     def summary_text(self) -> str:
         """The counts as lines for the weekly mail, in the page's language.
 
-        >>> print(ReportPanel(Desk.open(as_of="2026-12-01"), lang="en").summary_text()
-        ...       .splitlines()[0])
+        >>> panel = ReportPanel(Desk.open(as_of="2026-12-01", store="sqlite://"), lang="en")
+        >>> print(panel.summary_text().splitlines()[0])
         As of 1 December 2026: 200 customers, 0 rows rejected
         """
         lang, summary = self.lang, self.report.summary()
@@ -167,12 +195,14 @@ class ReportPanel(Panel):
         return "\n".join(lines)
 
     def _show_summary(self) -> None:
+        self.changes_view.value = self._changes_html()
         self.summary_view.value = render(
             "report_summary.html", summary=self.report.summary(), lang=self.lang,
             bucket_labels={b: text(self.lang, f"report.bucket.{b}") for b in BUCKETS},
             as_of=format_date(self.report.as_of, self.lang))
         self.mail_summary.value = (f'<pre class="sk-mail-summary">'
                                    f"{html.escape(self.summary_text())}</pre>")
+        self.chart.value = self.report.chart_png()
 
     @property
     def folder(self) -> Path:
@@ -182,7 +212,7 @@ class ReportPanel(Panel):
 
     @property
     def value(self) -> pd.DataFrame:
-        """The customers the filters select, in the chosen order."""
+        """The customers the filters select, in the chosen order (ids, as in the CSV)."""
         return self._filtered
 
     def _step(self, value: int, label: str) -> None:
@@ -191,31 +221,35 @@ class ReportPanel(Panel):
         self.say(label, "busy")
 
     def rebuild(self) -> None:
+        """Evaluate every customer as of the date picked and follow up with the desk's store;
+        every file offered before is written again for this date."""
         day = self.as_of.value or self.desk.today
         self._step(0, text(self.lang, "report.evaluating",
                            n=f"{self.desk.customers.rows_loaded:,}"))
         self.report = build_report(self.desk.customers, day, self.desk.settings.timezone,
-                                   self.desk.settings.lwa_secret_expires)
-        self._offered.clear()  # files of another day are not this report's
+                                   self.desk.settings.lwa_secret_expires, lang=self.lang)
+        self.report.follow_up(self.desk.store)
+        self._recorded = False
+        offered, self._offered = list(self._offered), {}  # files of another day: not ours
         self.files_view.value = ""
         self._step(1, text(self.lang, "report.counting"))
         self._markets = sorted(self.report.frame["country_code"].dropna().unique())
         self._label()
-        self._show_summary()
         self._step(2, text(self.lang, "report.drawing"))
-        self.chart.value = self.report.chart_png()
+        self._show_summary()
         self._step(3, "")
         self.refresh()
+        self._offer_again(offered)
 
     def refresh(self) -> None:
         if self.report is None or self._relabelling:
             return
         frame = self.report.frame
-        keep = pd.Series(True, index=frame.index)
+        days = self.within.value or None  # 0: any time (a dropdown cannot hold None)
+        self.include_stopped.disabled = days is None
+        keep = within(frame, days, self.include_stopped.value)
         if self.state.value:
             keep &= frame["state"].isin(self.state.value)
-        if self.bucket.value != ALL:
-            keep &= frame["bucket"] == self.bucket.value
         for control, column in ((self.marketplace, "country_code"), (self.plan, "selling_plan"),
                                 (self.account, "account_type")):
             if control.value == "unknown":
@@ -226,52 +260,107 @@ class ReportPanel(Panel):
         self._filtered = shown.sort_values(self.sort_by.value,
                                            ascending=not self.descending.value,
                                            kind="stable", na_position="last")
-        self.table_view.value = _table(self._filtered.head(SHOWN_ROWS), len(self._filtered),
-                                       self.lang)
+        for kind in LIST_FILES:  # a list file of other rows is not the list shown
+            self._offered.pop(kind, None)
+        self._show_offered()
+        self.table_view.value = self._table(self._filtered)
         self.say(text(self.lang, "report.shown", n=len(self._filtered), total=len(frame)))
 
+    # --- files ----------------------------------------------------------------------------
     def export(self, kind: str) -> Path:
-        """Write one file of the report into ``out_dir`` and offer it for download."""
+        """Write one file into ``out_dir`` and offer it for download: the list shown
+        (``list_csv``, ``list_xlsx``) or a file of the whole report (which records the run).
+        """
         out_dir = self.folder
-        self.say(text(self.lang, "report.writing", name=kind), "busy")
-        writers = {"xlsx": self.report.write_xlsx, "html": self.report.write_html,
-                   "csv": self.report.write_customers_csv,
-                   "reminders": lambda out: self.report.write_reminders(
-                       out, self.desk.settings)}
+        name = LIST_FILES.get(kind) or REPORT_FILES[kind]
+        self.say(text(self.lang, "report.writing", name=name), "busy")
         with written_whole(out_dir) as folder:  # never through a symlink, never half
-            path = out_dir / writers[kind](folder).name
-        self._offered[kind] = download_link(path, kind)
-        self.files_view.value = "".join(self._offered.values())
-        self.say(text(self.lang, "report.wrote", name=path.name))
-        return path
+            if kind in LIST_FILES:
+                written = write_list(self._filtered, folder, kind, self.lang)
+            else:
+                written = self._report_writer(kind)(folder)
+        if kind in REPORT_FILES:
+            self._record_run()
+        self._offered[kind] = out_dir / written.name
+        self._show_offered()
+        self.say(text(self.lang, "report.wrote", name=name))
+        return out_dir / written.name
 
+    def write_all(self) -> list[Path]:
+        """Write every file of the report (as ``support-kit report`` does), record the run,
+        and offer the workbook and the web page for download."""
+        paths = self.report.write_all(self.folder, self.desk.settings)
+        self._record_run()
+        for kind in ("xlsx", "html"):
+            self._offered[kind] = self.folder / REPORT_FILES[kind]
+        self._show_offered()
+        return paths
 
-def _table(frame: pd.DataFrame, total: int, lang: str) -> str:
-    """The first rows as people read them: labels for ids, dates in the page's language."""
-    head = "".join(f'<th data-column="{c}">{html.escape(text(lang, f"report.column.{c}"))}'
-                   f"</th>" for c in frame.columns)
-    rows = []
-    for row in frame.to_dict("records"):
-        cells = "".join(f'<td data-column="{c}">{html.escape(_cell(c, v, lang))}</td>'
-                        for c, v in row.items())
-        rows.append(f"<tr>{cells}</tr>")
-    note = text(lang, "report.more", shown=SHOWN_ROWS, total=total)
-    more = f'<p class="sk-more">{html.escape(note)}</p>' if total > SHOWN_ROWS else ""
-    return (f'<table class="sk-table" style="border-collapse:collapse;font-size:12px">'
-            f"<tr>{head}</tr>{''.join(rows)}</table>{more}")
+    def _report_writer(self, kind: str):
+        report = self.report
+        return {"xlsx": report.write_xlsx, "html": report.write_html,
+                "csv": report.write_customers_csv,
+                "reminders": lambda out: report.write_reminders(out, self.desk.settings)}[kind]
 
+    def _record_run(self) -> None:
+        if not self._recorded:  # one run per report on screen, however many files
+            self.report.record_run(self.desk.store, self.desk.agent)
+            self._recorded = True
 
-def _cell(column: str, value: object, lang: str) -> str:
-    if column in ("selling_plan", "account_type"):
-        return value_label(lang, column, value)
-    if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if column == "state":
-        return text(lang, f"state.{value}.label")
-    if column == "bucket":
-        return text(lang, f"report.bucket.{value}")
-    if column == "findings":
-        return ", ".join(text(lang, f"finding.{f}.title") for f in rules.finding_ids(value))
-    if isinstance(value, pd.Timestamp | dt.date):
-        return format_date(pd.Timestamp(value).date(), lang)
-    return str(value)
+    def _offer_again(self, offered: list[str]) -> None:
+        """Write the report's files offered before again, for the report on screen (a new
+        date or language): a link never hands out a file of another day. The list's files
+        go with the list they held."""
+        for kind in offered:
+            if kind in REPORT_FILES:
+                self.export(kind)
+
+    def _show_offered(self) -> None:
+        if self.report is None:
+            return
+        day = self.report.as_of
+        links = []
+        for kind, path in self._offered.items():
+            label = (f"⬇ {text(self.lang, 'report.download', name=path.name)} · "
+                     f"{text(self.lang, 'report.as_of_file', as_of=format_date(day, self.lang))}")
+            links.append(f'<span class="sk-offer" data-kind="{kind}" '
+                         f'data-as-of="{day.isoformat()}">{download_link(path, kind, label)}'
+                         "</span>")
+        self.files_view.value = "".join(links)
+
+    # --- views ----------------------------------------------------------------------------
+    def _changes_html(self) -> str:
+        """The changes since the last run: a count per change, then the customers."""
+        lang, counts = self.lang, self.report.changes.counts()
+        since = counts.pop("since")
+        cards = "".join(
+            f'<div class="sk-change" data-change="{c}" style="border:1px solid #ccc;'
+            f'border-radius:6px;padding:4px 12px;min-width:90px"><b style="font-size:20px;'
+            f'display:block">{n}</b>{html.escape(change_label(lang, c))}</div>'
+            for c, n in counts.items())
+        line = (text(lang, "report.changes_since",
+                     since=format_date(dt.date.fromisoformat(since), lang)) if since
+                else text(lang, "report.changes_none"))
+        table = self.report.changes_table()
+        rows = self._table(table) if len(table) else ""
+        return (f'<div class="sk-changes"><h3 style="margin:4px 0">'
+                f'{html.escape(text(lang, "report.changes_title"))}</h3>'
+                f'<div style="display:flex;gap:8px;flex-wrap:wrap">{cards}</div>'
+                f"<p>{html.escape(line)}</p>{rows}</div>")
+
+    def _table(self, frame: pd.DataFrame) -> str:
+        """The first rows of ``frame`` as people read them: headings and labels in the
+        page's language, dates as the desk writes them, a table that wraps."""
+        shown = for_display(frame.head(SHOWN_ROWS), self.lang, self.desk.settings.timezone)
+        head = "".join(f'<th data-column="{c}">{html.escape(str(h))}</th>'
+                       for c, h in zip(frame.columns, shown.columns, strict=True))
+        rows = []
+        for values in shown.itertuples(index=False, name=None):
+            cells = "".join(f'<td data-column="{c}">{html.escape(str(v))}</td>'
+                            for c, v in zip(frame.columns, values, strict=True))
+            rows.append(f"<tr>{cells}</tr>")
+        note = text(self.lang, "report.more", shown=SHOWN_ROWS, total=len(frame))
+        more = f'<p class="sk-more">{html.escape(note)}</p>' if len(frame) > SHOWN_ROWS else ""
+        return ('<table class="sk-table" style="border-collapse:collapse;font-size:12px;'
+                'width:100%;overflow-wrap:anywhere">'
+                f"<tr>{head}</tr>{''.join(rows)}</table>{more}")
