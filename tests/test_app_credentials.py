@@ -48,7 +48,7 @@ def test_summary_json_app_block_from_the_notification(tmp_path, capsys, monkeypa
     monkeypatch.setenv("SUPPORT_KIT_LWA_SECRET_EXPIRES", str(notification(tmp_path / "n.json")))
     source = write_csv(tmp_path / "c.csv", [customer("1")])
     code, _, err = run_cli(capsys, "report", str(source), "--as-of", AS_OF.isoformat(),
-                           "--out", str(tmp_path / "out"))
+                           "--out", str(tmp_path / "out"), "--lang", "en")
     assert code == 0
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     # 23:30 UTC on 20 December is 21 December in Berlin, the desk's time zone
