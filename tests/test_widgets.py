@@ -226,3 +226,21 @@ def test_opening_and_diagnosing_among_100k_is_quick_enough_for_a_test():
     panel.search.value = "C150000"
     assert panel.value.diagnosis.customer_id == "C150000"
     assert time.perf_counter() - started < 5
+
+
+def test_a_fixable_problem_in_a_notebook_cell_is_one_line_not_a_traceback(tmp_path):
+    """What an agent sees in Lab when the cell that opens the desk hits a bad setting."""
+    import os
+    import subprocess
+    import sys
+
+    cell = ("from support_kit.desk import Desk\nfrom support_kit.widgets import "
+            "TroubleshootPanel\ndesk = Desk.open()\n")
+    kernel = ("from IPython.core.interactiveshell import InteractiveShell\n"
+              f"InteractiveShell.instance().run_cell({cell!r})\n")
+    env = os.environ | {"SUPPORT_KIT_CUSTOMERS": str(tmp_path / "missing.csv")}
+    shown = subprocess.run([sys.executable, "-c", kernel], env=env, capture_output=True,
+                           text=True, timeout=120)
+    text = shown.stdout + shown.stderr
+    assert "does not exist" in text and "missing.csv" in text
+    assert "Traceback" not in text and "File " not in text
