@@ -271,8 +271,19 @@ def _utf8(data: bytes) -> bytes:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
+        if not _has_utf8_sequence(data):  # all Windows-1252: one fast decode
+            return data.decode("cp1252", errors="replace").encode("utf-8")
         return data.decode("utf-8", errors="support-kit-cp1252").encode("utf-8")
     return data
+
+
+def _has_utf8_sequence(data: bytes) -> bool:
+    """Whether some byte that starts a UTF-8 character (0xC2-0xF4) is followed by one that
+    continues it (0x80-0xBF); in Windows-1252 text such pairs hardly occur ("Ã¼")."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    leads = np.flatnonzero(raw[:-1] >= 0xC2)
+    lead, follow = raw[leads], raw[leads + 1]
+    return bool(((lead <= 0xF4) & (follow >= 0x80) & (follow <= 0xBF)).any())
 
 
 def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:

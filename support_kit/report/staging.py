@@ -54,6 +54,7 @@ def written_whole(out: str | Path, keep: str | Path | None = None) -> Iterator[P
     ...     _ = (folder / "summary.json").write_text("{}")
     >>> sorted(p.name for p in out.iterdir())
     ['summary.json']
+    >>> shutil.rmtree(out.parent)
     """
     target = Path(os.path.realpath(check_folder(out)))  # --out itself may be a symlink
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
