@@ -7,6 +7,10 @@
 - 100,000 customers: the core work (load, states, customers.csv) against a naive per-row
   Python loop over the same rows.
 
+The report is run as a team lead runs it each week: with its own store
+(``benchmarks/out/store.db``), which already holds the run of a week before (made once,
+untimed), so the timed run compares itself with it (``changes.csv``) and is recorded too.
+
 Each command runs in its own process; time is wall-clock including process start, memory
 is the largest peak RSS among the process and the children it waited for (``wait4``).
 
@@ -25,6 +29,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 AS_OF = "2026-12-01"
+WEEK_BEFORE = "2026-11-24"
+STORE = OUT / "store.db"
 RATIO_GOAL = 1.5
 MEMORY_GOAL_MB = 1024
 SMALL_GOAL_S = 3.0
@@ -36,6 +42,7 @@ def run(command: list[str]) -> tuple[float, float]:
     A command that prints ``work SECONDS`` reports its own time without process start-up.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORT_KIT_")}
+    env["SUPPORT_KIT_STORE"] = f"sqlite:///{STORE}"
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
     output = process.stdout.read()
@@ -58,16 +65,25 @@ def customers(rows: int) -> Path:
     return path
 
 
-def report(path: Path) -> tuple[float, float, Path]:
+def report(path: Path, as_of: str = AS_OF) -> tuple[float, float, Path]:
     out = OUT / f"report_{path.stem}"
     seconds, memory = run([sys.executable, "-m", "support_kit.cli", "report", str(path),
-                           "--as-of", AS_OF, "--out", str(out)])
+                           "--as-of", as_of, "--out", str(out)])
     return seconds, memory, out
+
+
+def week_before(path: Path) -> None:
+    """The run a week earlier that the timed run compares itself with (made once)."""
+    marker = OUT / f"{path.stem}.{WEEK_BEFORE}.recorded"
+    if not marker.exists():
+        report(path, WEEK_BEFORE)
+        marker.touch()
 
 
 def compare(rows: int, run_number: int) -> None:
     """The whole report against pandas I/O of the same file, one after the other."""
     source = customers(rows)
+    week_before(source)
     io_time, io_memory = run([sys.executable, str(HERE / "pandas_io.py"), str(source),
                               str(OUT / "pandas_io.csv")])
     kit_time, kit_memory, out = report(source)
@@ -110,6 +126,9 @@ def main() -> None:
                         "large size (the ratio moves with the machine's load)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
+    if not STORE.exists():  # a new store holds no week-before run yet
+        for marker in OUT.glob("*.recorded"):
+            marker.unlink()
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.node()}: "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
           f"Python {platform.python_version()}")

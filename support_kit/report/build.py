@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -134,6 +135,7 @@ class Report:
         self.stopped_within, self.quiet_days = stopped_within, quiet_days
         self._summary = None
         self._lists.clear()
+        give_back_memory()  # the comparison's working memory, before the files
         return self
 
     def record_run(self, store, agent: str) -> None:
@@ -181,8 +183,10 @@ class Report:
 
     def _action_rows(self, mask: pd.Series, order: str | None = None) -> pd.DataFrame:
         """The action columns of the rows in ``mask``, in ``order`` (stable)."""
-        rows = self.frame.loc[mask, [*ACTION_COLUMNS, "country_code"]]
-        return self._columns(rows.sort_values(order, kind="stable") if order else rows)
+        index = self.frame.index[mask]
+        if order:  # sort the key alone, then take the rows once
+            index = self.frame.loc[index, order].sort_values(kind="stable").index
+        return self._columns(self.frame.loc[index, [*ACTION_COLUMNS, "country_code"]])
 
     def expired(self) -> pd.DataFrame:
         """Customers whose integration has stopped (expired or revoked), longest first."""
@@ -203,18 +207,25 @@ class Report:
         return self._list(f"findings_{lang}", lambda: self._findings(lang))
 
     def _findings(self, lang: str) -> pd.DataFrame:
+        remedies = {f: text(lang, f"finding.{f}.remedy", value="").replace(" ''", "")
+                    for f in rules.FINDINGS}
+        # a few texts repeated on many rows: kept once each (categorical), not once per row;
+        # severities in text order, so sorting by them is sorting by the text
+        finding = _Repeated(list(rules.FINDINGS))
+        severity = _Repeated(sorted({rule.severity for rule in rules.FINDINGS.values()}))
+        remedy = _Repeated(list(dict.fromkeys(remedies.values())))
         parts = []
-        for finding, rule in rules.FINDINGS.items():
-            rows = self.frame.loc[rules.has_finding(self.frame["findings"], (finding,)),
+        for name, rule in rules.FINDINGS.items():
+            rows = self.frame.loc[rules.has_finding(self.frame["findings"], (name,)),
                                   ["customer_id", "shop_name", "contact_email", rule.field]]
             if rows.empty:
                 continue
             parts.append(pd.DataFrame({
                 "customer_id": rows["customer_id"], "shop_name": rows["shop_name"],
-                "contact_email": rows["contact_email"], "finding": finding,
-                "severity": rule.severity, "value": _finding_value(rows[rule.field], lang),
-                "remedy": text(lang, f"finding.{finding}.remedy", value="").replace(
-                    " ''", ""),
+                "contact_email": rows["contact_email"], "finding": finding(name, rows),
+                "severity": severity(rule.severity, rows),
+                "value": _finding_value(rows[rule.field], lang),
+                "remedy": remedy(remedies[name], rows),
             }))
         if not parts:
             return pd.DataFrame(columns=["customer_id", "shop_name", "contact_email", "finding",
@@ -290,26 +301,30 @@ class Report:
         each one.
 
         On large lists the workbook (the slowest file) is written by a forked process while
-        this one writes the rest, using both cores. The reminders (the largest file) come
-        last, after this process has let go of the action lists.
+        this one writes the rest, using both cores. The files that use the action lists come
+        first; this process lets go of the lists before the others.
         """
         # the previous report stays until all is written; the customer file is never replaced
         with written_whole(out, keep=self.source) as folder:
             big = len(self.frame) > BACKGROUND_ROWS
             workbook = self._xlsx_in_background(folder) if big else None
-            writers = [self.write_summary, self.write_changes_csv, self.write_customers_csv,
-                       self.write_rejects_csv, self.write_chart, self.write_html]
+            with_lists = [self.write_chart, self.write_html]
             if workbook is None:
-                writers.insert(4, self.write_xlsx)
-            paths = []
-            for write in writers:
-                paths.append(write(folder))
-                progress(f"wrote {paths[-1].name}")
-                give_back_memory()  # what each file needed for a moment, before the next
+                with_lists.append(self.write_xlsx)
+            without_lists = [self.write_summary, self.write_changes_csv,
+                             self.write_customers_csv, self.write_rejects_csv,
+                             lambda folder: self.write_reminders(folder, settings)]
+            paths: list[Path] = []
+
+            def write(writers: list[Callable[[Path], Path]]) -> None:
+                for writer in writers:
+                    paths.append(writer(folder))
+                    progress(f"wrote {paths[-1].name}")
+                    give_back_memory()  # what each file needed for a moment, before the next
+
+            write(with_lists)
             self._lists.clear()
-            give_back_memory()
-            paths.append(self.write_reminders(folder, settings))
-            progress(f"wrote {paths[-1].name}")
+            write(without_lists)
             if workbook is not None:
                 paths.append(workbook())
                 progress(f"wrote {paths[-1].name}")
@@ -367,10 +382,26 @@ def _page_texts(summary: dict, lang: str) -> dict:
             "bucket_labels": labels.bucket_labels(lang)}
 
 
+@dataclass(frozen=True)
+class _Repeated:
+    """One of a few texts on every row of a list, as a categorical column.
+
+    >>> _Repeated(["a", "b"])("b", pd.DataFrame(index=[5, 7])).tolist()
+    ['b', 'b']
+    """
+
+    texts: list[str]
+
+    def __call__(self, value: str, rows: pd.DataFrame) -> pd.Series:
+        codes = np.full(len(rows), self.texts.index(value), dtype=np.int8)
+        return pd.Series(pd.Categorical.from_codes(codes, categories=self.texts),
+                         index=rows.index)
+
+
 def table_of(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """``columns`` of an evaluated frame as people read them: marketplace as country code
     (the raw value where it names no marketplace)."""
-    table = frame[list(columns)].copy()
+    table = frame[list(columns)]  # pandas 3 copies on write: the frame stays as it was
     if "marketplace" in table:
         table["marketplace"] = frame["country_code"].fillna(frame["marketplace"])
     return table
