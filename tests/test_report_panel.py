@@ -142,8 +142,8 @@ def test_german_report_leads_with_changes_shows_contacts_and_no_raw_ids(desk, tm
                                          + panel.table_view.value).parts))
     revoked = panel.value[panel.value["state"] == "revoked"]
     for customer_id in revoked["customer_id"]:  # a revoked token's days left mean nothing
-        days = re.search(rf'<td data-column="customer_id">{customer_id}</td>.*?'
-                         r'<td data-column="days_left">(.*?)</td>', panel.table_view.value)
+        days = re.search(rf'<td data-column="customer_id"[^>]*>{customer_id}</td>.*?'
+                         r'<td data-column="days_left"[^>]*>(.*?)</td>', panel.table_view.value)
         assert days[1] == ""
 
     panel.buttons["html"].click()

@@ -30,6 +30,9 @@ SHOWN_ROWS = 200
 TABLE_COLUMNS = ("customer_id", "shop_name", "contact_email", "marketplace", "state",
                  "expires_on", "days_left", "selling_plan", "account_type", "findings",
                  *CONTACT_COLUMNS)
+#: Table cells: headings wrap between words, values anywhere (long e-mails), top-aligned.
+_TH = "text-align:left;vertical-align:bottom;overflow-wrap:normal;padding:2px 6px"
+_TD = "vertical-align:top;padding:2px 6px;border-top:1px solid #ddd"
 #: The whole report's files the panel offers, by kind.
 REPORT_FILES = {"xlsx": "report.xlsx", "html": "report.html", "csv": "customers.csv",
                 "reminders": "reminders.csv"}
@@ -352,11 +355,11 @@ class ReportPanel(Panel):
         """The first rows of ``frame`` as people read them: headings and labels in the
         page's language, dates as the desk writes them, a table that wraps."""
         shown = for_display(frame.head(SHOWN_ROWS), self.lang, self.desk.settings.timezone)
-        head = "".join(f'<th data-column="{c}">{html.escape(str(h))}</th>'
+        head = "".join(f'<th data-column="{c}" style="{_TH}">{html.escape(str(h))}</th>'
                        for c, h in zip(frame.columns, shown.columns, strict=True))
         rows = []
         for values in shown.itertuples(index=False, name=None):
-            cells = "".join(f'<td data-column="{c}">{html.escape(str(v))}</td>'
+            cells = "".join(f'<td data-column="{c}" style="{_TD}">{html.escape(str(v))}</td>'
                             for c, v in zip(frame.columns, values, strict=True))
             rows.append(f"<tr>{cells}</tr>")
         note = text(self.lang, "report.more", shown=SHOWN_ROWS, total=len(frame))

@@ -3,6 +3,11 @@
 import re
 import time
 
+from openpyxl import load_workbook
+
+from support_kit import rules
+from support_kit.report.followup import CHANGES
+
 from .conftest import consent_in_browser, screenshot
 
 SEARCH = "input[placeholder='Kundennummer, Shopname, Verkäufer-ID oder E-Mail']"
@@ -61,6 +66,23 @@ def test_report_panel_filter_and_export(page, voila):
     page.goto(voila.url("02_expiry_report.ipynb"), timeout=120_000)
     page.wait_for_selector(".sk-report", timeout=120_000)
     page.wait_for_selector(".sk-table")
+    # "within 14 days" keeps the most urgent sellers (7 days or fewer) in the list
+    page.select_option(".sk-report select:has(option:text-is('14 Tagen'))", label="14 Tagen")
+    page.wait_for_function(
+        "() => { const d = [...document.querySelectorAll('.sk-table td[data-column=days_left]')]"
+        ".map(td => Number(td.textContent));"
+        " return d.length > 0 && d.every(n => n <= 14) && d.some(n => n <= 7); }")
+    shown = page.eval_on_selector_all(".sk-table td[data-column=customer_id]",
+                                      "tds => tds.map(td => td.textContent)")
+    page.click("button:has-text('Liste als Excel')")  # exactly the rows shown
+    with page.expect_download() as download:
+        page.click("a.sk-file[data-kind='list_xlsx']")
+    with open(download.value.path(), "rb") as fh:  # the bytes the browser saved
+        header, *rows = load_workbook(fh)["Liste"].values
+    assert [r[header.index("Kundennummer")] for r in rows] == shown
+    assert {r[header.index("Zustand")] for r in rows} <= {"Läuft bald ab", "Gültig"}
+    words = set(re.findall(r"[\w<=]+", page.inner_text(".sk-report")))
+    assert not words & {*rules.STATES, *rules.FINDINGS, *CHANGES}  # German labels, no ids
     page.select_option(".sk-report select[multiple]", label="Läuft bald ab")
     page.wait_for_function(
         "() => [...document.querySelectorAll('.sk-table td[data-column=state]')]"
