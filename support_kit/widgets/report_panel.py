@@ -14,7 +14,7 @@ from .. import rules
 from ..desk import Desk
 from ..folders import reports_dir
 from ..report import Report, build_report
-from ..report.build import BUCKETS, table_of
+from ..report.build import table_of
 from ..report.followup import CONTACT_COLUMNS
 from ..report.labels import change_label, for_display
 from ..report.selection import LIST_FILES, WITHIN_DAYS, within, write_list
@@ -199,10 +199,7 @@ class ReportPanel(Panel):
 
     def _show_summary(self) -> None:
         self.changes_view.value = self._changes_html()
-        self.summary_view.value = render(
-            "report_summary.html", summary=self.report.summary(), lang=self.lang,
-            bucket_labels={b: text(self.lang, f"report.bucket.{b}") for b in BUCKETS},
-            as_of=format_date(self.report.as_of, self.lang))
+        self.summary_view.value = self.report._repr_html_()  # in the report's language
         self.mail_summary.value = (f'<pre class="sk-mail-summary">'
                                    f"{html.escape(self.summary_text())}</pre>")
         self.chart.value = self.report.chart_png()
