@@ -84,7 +84,7 @@ def test_only_the_all_sheet_stops_early_with_a_note(tmp_path, demo):
     book = load_workbook(tmp_path / "report.xlsx", read_only=True)
     rows = {name: list(book[name].values) for name in book.sheetnames}
     assert len(rows["Alle"]) == 12 and "customers.csv" in rows["Alle"][-1][0]
-    assert "190 more rows" in rows["Alle"][-1][0]
+    assert "190 weitere Zeilen" in rows["Alle"][-1][0]
     assert len(rows["Gestoppt"]) - 1 == len(report.expired())  # action lists stay whole
 
 

@@ -22,7 +22,7 @@ from ..app_credentials import client_secret
 from ..config import DEFAULT_TIMEZONE, Settings
 from ..customers import CustomerList
 from ..exports import write_csv
-from ..texts import DEFAULT_LANGUAGE, format_date, format_dates, language, text, value_label
+from ..texts import DEFAULT_LANGUAGE, entry, format_date, format_dates, language, text, value_label
 from ..views import render
 from . import followup, labels
 from .chart import render_png
@@ -243,7 +243,8 @@ class Report:
         lang = self.lang
 
         def sheet(key: str, rows: pd.DataFrame, total: int | None = None) -> Sheet:
-            return Sheet(text(lang, f"report.sheet.{key}"), labels.readable(rows, lang), total)
+            return Sheet(text(lang, f"report.sheet.{key}"), labels.readable(rows, lang), total,
+                         more=entry(lang, "report.more_rows"))
 
         return [Sheet(text(lang, "report.sheet.summary"),
                       labels.summary_rows(self.summary(), lang)),

@@ -40,6 +40,8 @@ class Sheet:
     rows: pd.DataFrame
     total: int | None = None
     max_rows: int = MAX_SHEET_ROWS
+    #: The closing note of a cut sheet (``{n}``: the rows left out), in the desk's language.
+    more: str = "... and {n:,} more rows: the full list is in customers.csv"
 
     @property
     def shown(self) -> pd.DataFrame:
@@ -76,8 +78,7 @@ def _cells(sheet: Sheet) -> pd.DataFrame:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
             frame[column] = frame[column].astype("str")
     if sheet.hidden and len(frame.columns):
-        note = pd.DataFrame({frame.columns[0]: [f"... and {sheet.hidden:,} more rows: the full "
-                                                "list is in customers.csv"]})
+        note = pd.DataFrame({frame.columns[0]: [sheet.more.format(n=sheet.hidden)]})
         frame = pd.concat([frame, note.astype(frame.dtypes.iloc[:1].to_dict())],
                           ignore_index=True)
     return frame
