@@ -11,7 +11,8 @@ def as_text(values: pd.Series) -> pd.Series:
     >>> as_text(pd.Series(["a", None, 3])).tolist()
     ['a', '', '3']
     """
-    return values.astype("str").fillna("")
+    text = values.astype("str")
+    return text.fillna("") if text.hasnans else text  # no copy of a column without gaps
 
 
 def map_distinct(values: pd.Series, function) -> pd.Series:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import base64
-import contextlib
-import ctypes
 import datetime as dt
 import json
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from .. import rules
 from ..app_credentials import client_secret
@@ -26,6 +23,7 @@ from ..texts import DEFAULT_LANGUAGE, entry, format_date, format_dates, language
 from ..views import render
 from . import followup, labels
 from .chart import render_png
+from .memory import give_back_memory
 from .reminders import reminders, write_reminders
 from .staging import written_whole
 from .workbook import Sheet, write_workbook
@@ -335,8 +333,12 @@ class Report:
         """Start writing the workbook in a forked process; returns a function that waits."""
         sheets = self.sheets()  # the action lists, made once: the HTML uses them too
         give_back_memory()  # the forked writer starts as large as this process
-        return _in_background(lambda: write_workbook(out / "report.xlsx", sheets),
-                              retry=lambda: self.write_xlsx(out))
+
+        def write() -> Path:  # in the forked process, on its own copy of this report:
+            self.frame, self._lists = self.frame.iloc[:0], {}  # only the sheets are needed,
+            return write_workbook(out / "report.xlsx", _handed_over(sheets))  # each once
+
+        return _in_background(write, retry=lambda: self.write_xlsx(out))
 
     def __repr__(self) -> str:
         s = self.summary()
@@ -408,6 +410,16 @@ def table_of(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return table
 
 
+def _handed_over(items: list) -> Iterator:
+    """Yield and forget the items of ``items`` one by one (the list ends empty).
+
+    >>> items = [1, 2]; list(_handed_over(items)), items
+    ([1, 2], [])
+    """
+    while items:
+        yield items.pop(0)
+
+
 def _in_background(write: Callable[[], Path], retry: Callable[[], Path]
                    ) -> Callable[[], Path] | None:
     """Run ``write()`` in a forked process; returns a function that waits for its path.
@@ -440,17 +452,6 @@ def _silent(work: Callable[[], object]) -> Callable[[], None]:
             os._exit(1)
 
     return run
-
-
-def give_back_memory() -> None:
-    """Return memory that Arrow's pool and C malloc keep after frees to the system.
-
-    Both keep freed blocks for reuse, which at a million customers holds hundreds of MB
-    that the process no longer uses (and that a forked child would start with).
-    """
-    pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):  # glibc only
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _flatten(summary: dict) -> list[tuple[str, str, object]]:

@@ -8,6 +8,7 @@ openpyxl write-only, so every action row fits in the time of the rest of the rep
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import rustpy_xlsxwriter
 
 from ..control_chars import excel_frame
 from ..exports import safe_frame
+from .memory import give_back_memory
 
 #: Excel's own limit: rows per sheet, the header included.
 EXCEL_ROWS = 1_048_576
@@ -54,20 +56,24 @@ class Sheet:
         return max(total - min(len(self.rows), self.max_rows), 0)
 
 
-def write_workbook(path: Path, sheets: list[Sheet]) -> Path:
+def write_workbook(path: Path, sheets: Iterable[Sheet]) -> Path:
     """Write each of ``sheets`` in order: bold, frozen and filtered header, dates as dates.
 
     Text is neutralised (:func:`support_kit.exports.safe_frame`), so no cell is a formula.
+    Each sheet's rows are let go once converted (when the caller hands them over).
     """
-    entries, widths = [], {}
+    entries, widths, filters = [], {}, {}
     for sheet in sheets:
         frame = _cells(sheet)
         entries.append((sheet.name, frame))
         widths[sheet.name] = _widths(frame)
+        filters[sheet.name] = len(frame.columns) > 0
+        del sheet
+        give_back_memory()
     rustpy_xlsxwriter.write_worksheets(
         entries, str(path), freeze_panes={"general": {"row": 1, "col": 0}},
         datetime_format=_DATE_FORMAT, bold_headers=True, column_widths=widths,
-        autofilter={sheet.name: len(sheet.rows.columns) > 0 for sheet in sheets})
+        autofilter=filters)
     return path
 
 
