@@ -45,6 +45,27 @@ class _Text(HTMLParser):
         self.parts.append(data)
 
 
+class _Tables(HTMLParser):
+    """Each table of a page as rows of cell texts."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self.feed(source)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self.tables[-1][-1].append("")
+
+    def handle_data(self, data):
+        if self.tables and self.tables[-1] and self.tables[-1][-1]:
+            self.tables[-1][-1][-1] += data
+
+
 def raw_ids_in(words: str) -> set[str]:
     return RAW_IDS & set(re.findall(r"[A-Za-z_<=0-9]+", words))
 
@@ -153,6 +174,10 @@ def test_german_report_leads_with_changes_shows_contacts_and_no_raw_ids(desk, tm
     assert not raw_ids_in(words), raw_ids_in(words)
     assert "Was sich seit dem letzten Bericht geändert hat" in words and "anna" in words
     assert 'lang="de"' in page and "overflow-wrap:anywhere" in page  # tables wrap
+    revoked_days = [row[header.index("Tage übrig")] for header, *rows in _Tables(page).tables
+                    if "Tage übrig" in header and "Zustand" in header for row in rows
+                    if row[header.index("Zustand")] == "Widerrufen"]
+    assert revoked_days and set(revoked_days) == {""}  # no days left for revoked tokens
 
     book = load_workbook(tmp_path / "now" / "report.xlsx")
     assert book.sheetnames[:2] == ["Übersicht", "Änderungen"]
