@@ -74,6 +74,9 @@ def test_clickthrough_right_then_wrong_account(walkthrough):
     walkthrough.verify_button.click()
     assert walkthrough.value["callback"].problems == ("seller_mismatch",)
     assert "sign out of every Seller Central session" in walkthrough.callback_view.value
+    walkthrough.language.value = "de"  # the same verdict, in German
+    assert "aus allen Seller-Central-Sitzungen abmelden" in walkthrough.callback_view.value
+    assert walkthrough.value["callback"].problems == ("seller_mismatch",)
 
 
 def play(walkthrough, right: bool):
@@ -165,6 +168,7 @@ def test_switching_language_keeps_the_answers(walkthrough):
     walkthrough.answer_button.click()
     walkthrough.language.value = "de"
     assert "Richtig." in walkthrough.feedback_view.value
+    assert "Frage 1 von" in walkthrough.question_view.value  # the answered one, in German
     assert "Schritt 1 von 5" in walkthrough.progress_line.value
     assert walkthrough.answer_button.description == "Antworten"
     assert walkthrough.value["score"] == 1

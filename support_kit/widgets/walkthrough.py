@@ -16,7 +16,7 @@ import ipywidgets as widgets
 from ..config import load_settings
 from ..desk import Desk
 from ..folders import training_dir
-from ..renewal import CallbackResult
+from ..renewal import CallbackResult, verify_callback
 from ..texts import LANGUAGES, text
 from ..training import STEPS, Answer, Quiz, TrainingWorld, diagnosis_label
 from ..views import render
@@ -67,6 +67,7 @@ class Walkthrough(Panel):
         self.step = 0
         self.quiz = Quiz(TrainingWorld(self.desk.customers, self.desk.today), lang=lang)
         self.callback_result: CallbackResult | None = None
+        self._verified_url = ""
 
         self.trainee = widgets.Text(value=trainee, style={"description_width": "initial"},
                                     layout=widgets.Layout(width="360px"))
@@ -173,12 +174,15 @@ class Walkthrough(Panel):
         self.consent_link.value = ""
         self._label()
         self.render_step()
-        if self.quiz.answers and not self.quiz.finished and self.answer_button.disabled:
+        if not self.next_question_button.disabled:  # an answer and its feedback on screen
+            self._render_question(len(self.quiz.answers) - 1)
             self._feedback(self.quiz.answers[-1])
         else:
             self.show_question()
-        if self.callback_result is not None:
-            self.verify()
+        if self.callback_result is not None:  # the same verdict in words of ``lang``
+            self.callback_result = verify_callback(self._verified_url, self.desk.customers,
+                                                   self.desk.amazon(), lang=lang)
+            self.callback_view.value = self.callback_result._repr_html_()
 
     # --- steps ----------------------------------------------------------------------------
     def go(self, delta: int) -> None:
@@ -205,7 +209,8 @@ class Walkthrough(Panel):
 
     def verify(self) -> CallbackResult:
         """Check the pasted callback and explain the outcome in plain words."""
-        result = self.desk.verify(self.callback_url.value, self.lang)
+        self._verified_url = self.callback_url.value
+        result = self.desk.verify(self._verified_url, self.lang)
         self.callback_result = result
         self.callback_view.value = result._repr_html_()
         self.say(result.messages[0], "info" if result.ok else "error")
@@ -223,14 +228,18 @@ class Walkthrough(Panel):
             score = text(lang, "training.score", right=quiz.score, total=len(quiz.scenarios))
             self.score_view.value = f'<p class="sk-score"><b>{html.escape(score)}</b></p>'
             return
-        scenario = quiz.scenarios[quiz.position]
-        self.question_view.value = render(
-            "training_question.html", scenario=scenario, lang=lang, number=quiz.position + 1,
-            total=len(quiz.scenarios), prompt=scenario.prompt(quiz.world, lang),
-            facts=scenario.evidence(quiz.world, lang))
+        self._render_question(quiz.position)
         self.diagnosis_choice.value = None
         self.action_choice.value = None
         self.answer_button.disabled = False
+
+    def _render_question(self, index: int) -> None:
+        quiz, lang = self.quiz, self.lang
+        scenario = quiz.scenarios[index]
+        self.question_view.value = render(
+            "training_question.html", scenario=scenario, lang=lang, number=index + 1,
+            total=len(quiz.scenarios), prompt=scenario.prompt(quiz.world, lang),
+            facts=scenario.evidence(quiz.world, lang))
 
     def submit(self) -> Answer | None:
         if self.diagnosis_choice.value is None or self.action_choice.value is None:
