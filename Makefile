@@ -31,7 +31,7 @@ lab: $(VENV)/.installed
 # deploy/voila.json: 127.0.0.1 only, no tracebacks, no file served, preheated kernels, and
 # kernels of closed pages culled within two minutes (the browser tests use the same file)
 app: $(VENV)/.installed-dev
-	cd notebooks && ../$(BIN)/voila --port=$(APP_PORT) --Voila.config_file_paths=$(CURDIR)/deploy .
+	cd notebooks && ../$(BIN)/voila --port=$(APP_PORT) "--Voila.config_file_paths=$(CURDIR)/deploy" .
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check support_kit tests benchmarks
