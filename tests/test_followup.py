@@ -68,6 +68,13 @@ def test_two_reports_a_week_apart(desk_store, tmp_path, capsys, monkeypatch):
     reminded = {r["customer_id"] for r in read(second / "reminders.csv")}
     assert reminded == {"B", "C", "D"}  # not F (called), not E (400 days), not A/G (valid)
 
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(second / "report.xlsx", read_only=True)["Änderungen"]
+    cells = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert cells[:3] == ["A", "C", "B"]  # the movements: renewed, newly stopped, expiring
+    assert len(cells) == 4 and "2 Verkäufer" in cells[3] and "weiterhin gestoppt" in cells[3]
+
 
 def test_first_sheet_and_page_lead_with_the_changes(desk_store, tmp_path, capsys):
     from openpyxl import load_workbook

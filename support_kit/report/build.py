@@ -236,17 +236,23 @@ class Report:
 
     # --- files --------------------------------------------------------------------------
     def sheets(self, all_rows: int = ALL_SHEET_ROWS) -> list[Sheet]:
-        """The workbook's sheets, in order: the summary, every action list whole, then "All"
-        (its first ``all_rows`` customers); names, headings and values in :attr:`lang`."""
+        """The workbook's sheets, in order: the summary, the changes, every action list whole,
+        then "All" (its first ``all_rows`` customers); in :attr:`lang`."""
         lang = self.lang
 
-        def sheet(key: str, rows: pd.DataFrame, total: int | None = None) -> Sheet:
+        def sheet(key: str, rows: pd.DataFrame, total: int | None = None,
+                  more: str = "report.more_rows") -> Sheet:
             return Sheet(text(lang, f"report.sheet.{key}"), labels.readable(rows, lang), total,
-                         more=entry(lang, "report.more_rows"))
+                         more=entry(lang, more))
+
+        # the Changes sheet holds the movements; the still stopped are counted in its closing
+        # line (they are every row of the Stopped sheet, and of changes.csv)
+        changed = self.changes_table()
+        moved = changed[changed["change"] != "still_stopped"]
 
         return [Sheet(text(lang, "report.sheet.summary"),
                       labels.summary_rows(self.summary(), lang)),
-                sheet("changes", self.changes_table()),
+                sheet("changes", moved, len(changed), "report.still_stopped_rows"),
                 sheet("expired", self.expired()),
                 sheet("expiring", self.expiring()),
                 sheet("not_authorized", self.not_authorized()),
