@@ -30,8 +30,15 @@ PAGE = "01_troubleshoot_seller.ipynb"
 
 
 def memory(server: Voila) -> tuple[int, float]:
-    kernels = server.kernels()
-    return len(kernels), sum(k.memory_info().rss for k in kernels) / 2**20
+    import psutil
+
+    sizes = []
+    for kernel in server.kernels():
+        try:
+            sizes.append(kernel.memory_info().rss)
+        except psutil.Error:  # ended since it was listed: its memory is free
+            continue
+    return len(sizes), sum(sizes) / 2**20
 
 
 def opens(browser, server: Voila, count: int, pause: float) -> list[float]:

@@ -49,11 +49,21 @@ class Voila:
         raise RuntimeError("Voila did not start within 60 s")
 
     def kernels(self) -> list:
-        """The kernel processes this Voila runs (open pages and the preheated pool)."""
+        """The kernel processes this Voila runs (open pages and the preheated pool).
+
+        A kernel that has just ended (gone, or a zombie not yet reaped) no longer counts:
+        its memory is free."""
         import psutil
 
-        return [p for p in psutil.Process(self.process.pid).children(recursive=True)
-                if "ipykernel" in " ".join(p.cmdline())]
+        alive = []
+        for process in psutil.Process(self.process.pid).children(recursive=True):
+            try:
+                if (process.status() != psutil.STATUS_ZOMBIE
+                        and "ipykernel" in " ".join(process.cmdline())):
+                    alive.append(process)
+            except (psutil.ZombieProcess, psutil.NoSuchProcess):
+                continue
+        return alive
 
     def url(self, notebook: str) -> str:
         return f"http://127.0.0.1:{self.port}/voila/render/{notebook}"
