@@ -150,7 +150,7 @@ def _show(args: argparse.Namespace, result: object) -> int:
 def cmd_reply(args: argparse.Namespace, settings: Settings) -> int:
     from .replies import reply_for
 
-    return _show(args, reply_for(_customers(args, settings), args.customer_id, settings,
+    return _show(args, reply_for(_desk(args, settings).customers, args.customer_id, settings,
                                  args.as_of, args.lang))
 
 

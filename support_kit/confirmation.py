@@ -66,9 +66,12 @@ class Confirmation:
                 "detail": self.live.detail if self.live else None,
                 "request_id": self.live.request_id if self.live else None}
 
+    lang: str = "de"
+
     def __str__(self) -> str:
-        live = f"\nlive check: {self.live.live_state} ({self.live.detail})" if self.live else ""
-        return self.message + live
+        if self.live is None:
+            return self.message
+        return f"{self.message}\n{text(self.lang, 'ui.live_check')}: {self.live.label(self.lang)}"
 
     def _repr_html_(self, lang: str = "de") -> str:
         return render("confirmation.html", c=self, lang=lang)
@@ -101,6 +104,8 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
     customer_id, seller = str(callback.customer_id), callback.selling_partner_id
     key = code_hash(callback)
     known = store.renewal(key)
+    if known is not None and known.customer_id != customer_id:
+        return _used_elsewhere(known, customer_id, seller, callback, settings, lang)
     if known is not None and known.done:
         return Confirmation("already_renewed", customer_id, known.seller_id, known.seller_new,
                             text(lang, "confirm.already_renewed", **_when(known, settings,
@@ -109,8 +114,13 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
     if vault is None:
         raise NoTokenKey(text(lang, "confirm.no_key").replace("SUPPORT_KIT_TOKEN_KEY",
                                                              KEY_SETTING))
+    stored = store.newest_sealed_token()
+    if stored is not None and vault.try_open(stored) is None:
+        raise NoTokenKey(text(lang, "confirm.wrong_key"))
     now = utc(now)
     holder = store.claim(key, customer_id, seller, callback.seller_new, settings.agent, now)
+    if holder is not None and holder.customer_id != customer_id:
+        return _used_elsewhere(holder, customer_id, seller, callback, settings, lang)
     if holder is not None:
         status = "already_renewed" if holder.done else "in_progress"
         return Confirmation(status, customer_id, holder.seller_id, holder.seller_new,
@@ -153,7 +163,15 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
     local = now.astimezone(ZoneInfo(settings.timezone)).date()
     return Confirmation("renewed", customer_id, seller, callback.seller_new,
                         text(lang, "confirm.renewed", date=format_date(local, lang)),
-                        renewal, live)
+                        renewal, live, lang)
+
+
+def _used_elsewhere(renewal: Renewal, customer_id: str, seller: str | None,
+                    callback: CallbackResult, settings: Settings, lang: str) -> Confirmation:
+    """A code that was exchanged for another customer: never "renewed" for this one."""
+    message = text(lang, "confirm.code_elsewhere", other=renewal.customer_id,
+                   customer_id=customer_id, **_when(renewal, settings, lang))
+    return Confirmation("failed", customer_id, seller, callback.seller_new, message)
 
 
 def live_detail(result: LiveResult) -> dict:

@@ -151,3 +151,66 @@ def test_readme_path_demo_sandbox_in_another_process(capsys, demo_sandbox_proces
     assert json.loads(out)["exchange"]["live_state"] == "alive"
     assert run_json(capsys, "diagnose", "C100005")["authorized_source"] == "desk"
     assert run_json(capsys, "live-check", "C100005")["results"][0]["live_state"] == "alive"
+
+
+def _callback(capsys, customer_id):
+    return confirm_consent(run_json(capsys, "link", customer_id)["url"]).headers["Location"]
+
+
+def test_reply_after_a_desk_renewal_is_no_expiry_notice(sandbox_env, desk_store, capsys,
+                                                        monkeypatch):
+    monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", Fernet.generate_key().decode())
+    assert run_json(capsys, "reply", "C100005")["situation"] == "expired"
+    assert run_cli(capsys, "verify-callback", _callback(capsys, "C100005"), "--exchange")[0] == 0
+    reply = run_json(capsys, "reply", "C100005", "--lang", "en")
+    assert reply["situation"] != "expired" and "expired" not in reply["subject"].lower()
+
+
+def test_a_key_that_cannot_open_the_stored_tokens_spends_no_code(sandbox_env, desk_store,
+                                                                 capsys, monkeypatch):
+    first = Fernet.generate_key().decode()
+    monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", first)
+    assert run_cli(capsys, "verify-callback", _callback(capsys, "C100001"), "--exchange")[0] == 0
+    callback = _callback(capsys, "C100005")
+    monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", Fernet.generate_key().decode())
+    code, out, err = run_cli(capsys, "verify-callback", callback, "--exchange", "--lang", "en")
+    assert code == 2 and "not the key the desk's tokens are stored with" in err
+    live = run_json(capsys, "live-check", "C100002")["results"][0]  # no desk token needed
+    assert live["live_state"] == "alive"
+    monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", first)
+    code, out, err = run_cli(capsys, "verify-callback", callback, "--exchange", "--json")
+    assert code == 0 and json.loads(out)["exchange"]["status"] == "renewed"  # code still good
+
+
+def test_a_code_moved_to_another_customers_callback_never_says_renewed(sandbox_env, desk_store,
+                                                                       capsys, monkeypatch):
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", Fernet.generate_key().decode())
+    three, four = _callback(capsys, "C100003"), _callback(capsys, "C100004")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(three).query).items()}
+    query["spapi_oauth_code"] = parse_qs(urlsplit(four).query)["spapi_oauth_code"][0]
+    moved = three.split("?")[0] + "?" + urlencode(query)
+    assert run_cli(capsys, "verify-callback", moved, "--exchange")[0] == 0
+    code, out, err = run_cli(capsys, "verify-callback", four, "--exchange", "--lang", "en",
+                             "--json")
+    exchange = json.loads(out)["exchange"]
+    assert code == 1 and exchange["status"] == "failed"
+    assert "exchanged for customer C100003" in exchange["message"]
+    assert "renewed" not in [e["kind"] for e in run_json(capsys, "history", "C100004")]
+
+
+def test_demo_desk_with_another_key_still_checks_live(demo, monkeypatch):
+    from support_kit.config import load_settings
+    from support_kit.desk import Desk
+
+    desk = Desk(load_settings({}), demo)
+    link = desk.link("C100005")
+    callback = desk.verify(confirm_consent(link.url).headers["Location"], customer_id="C100005")
+    assert desk.confirm(callback).status == "renewed"
+    desk.close()
+    other = Desk(load_settings({"SUPPORT_KIT_TOKEN_KEY": Fernet.generate_key().decode()}), demo)
+    try:
+        assert other.live_check("C100001").live_state == "alive"
+    finally:
+        other.close()

@@ -107,8 +107,18 @@ def test_bad_store_settings_are_named(capsys, monkeypatch):
     assert code == 2 and "SUPPORT_KIT_STORE" in err and "Traceback" not in err
     monkeypatch.setenv("SUPPORT_KIT_STORE", "postgresql+psycopg://desk:CANARY-pw@127.0.0.1:9/x")
     code, _out, err = run_cli(capsys, "history", "C100001")
-    assert code == 2 and "cannot be opened" in err and "database server" in err
+    assert code == 2 and "cannot be opened" in err and "SUPPORT_KIT_STORE" in err
     assert_no_canary(err)
+
+
+def test_a_mistyped_or_foreign_store_is_told_not_made(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SUPPORT_KIT_STORE", f"sqlite:///{tmp_path / 'typo' / 'desk.sqlite'}")
+    code, _out, err = run_cli(capsys, "history", "C100001")
+    assert code == 2 and "does not exist" in err and not (tmp_path / "typo").exists()
+    (tmp_path / "notes.sqlite").write_text("not a database")
+    monkeypatch.setenv("SUPPORT_KIT_STORE", f"sqlite:///{tmp_path / 'notes.sqlite'}")
+    code, _out, err = run_cli(capsys, "history", "C100001")
+    assert code == 2 and "cannot be opened" in err and "unexpected" not in err
 
 
 def test_token_key_problems_are_clear():

@@ -45,8 +45,12 @@ def masked(url: str) -> str:
         return "(an unreadable URL)"
 
 
-def connect(url: str) -> Engine:
-    """An engine for ``url``; SQLite in WAL mode with a busy timeout (several processes)."""
+def connect(url: str, create_folder: bool = False) -> Engine:
+    """An engine for ``url``; SQLite in WAL mode with a busy timeout (several processes).
+
+    The folder of an SQLite file is made only for the default store (``create_folder``): a
+    mistyped ``SUPPORT_KIT_STORE`` must not start a new, empty desk memory somewhere else.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -55,7 +59,13 @@ def connect(url: str) -> Engine:
             "sqlite:////path/desk.sqlite or postgresql+psycopg://user:password@host/db.") from None
     sqlite = parsed.get_backend_name() == "sqlite"
     if sqlite and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(parsed.database).expanduser().parent
+        if create_folder:
+            folder.mkdir(parents=True, exist_ok=True)
+        elif not folder.is_dir():
+            raise SupportKitError(
+                f"SUPPORT_KIT_STORE={masked(url)}: the folder {folder} does not exist. Check "
+                "the path (an absolute path needs four slashes: sqlite:////path/desk.sqlite).")
     try:
         engine = create_engine(parsed, pool_pre_ping=not sqlite,
                                connect_args={"timeout": SQLITE_BUSY_S} if sqlite else {})

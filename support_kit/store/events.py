@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..customers import mask_secrets
 from ..errors import SupportKitError
-from ..texts import text
+from ..texts import format_date, text
 from ..views import render
 
 EVENT_KINDS = ("link_made", "contacted", "reminder_sent", "live_checked", "callback_verified",
@@ -63,10 +63,13 @@ class Event:
     def summary(self, lang: str = "de") -> str:
         """The detail in one line for people: the note's text, the state, the problems."""
         d = self.detail
-        parts = [str(d[k]) for k in ("text", "live_state", "state", "channel") if d.get(k)]
+        parts = [str(d[k]) for k in ("text", "state", "channel") if d.get(k)]
+        if d.get("live_state"):
+            parts.append(text(lang, f"live_state.{d['live_state']}"))
         parts += [", ".join(d["problems"])] if d.get("problems") else []
         if d.get("valid_until"):
-            parts.append(text(lang, "event.valid_until", date=d["valid_until"]))
+            day = dt.date.fromisoformat(str(d["valid_until"])[:10])
+            parts.append(text(lang, "event.valid_until", date=format_date(day, lang)))
         if d.get("seller_new"):
             parts.append(text(lang, "event.seller_new", seller_id=self.seller_id or ""))
         return " · ".join(parts)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import String, and_, cast, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from ..config import Settings, load_settings
 from ..errors import SupportKitError
@@ -88,20 +88,21 @@ class Store(RunStore):
 
         One engine per URL and process: opening again is free.
         """
+        default = False
         if url is None:
             settings = settings or load_settings()
-            url = settings.store or engines.default_url(settings.demo)
+            url, default = settings.store or engines.default_url(settings.demo), not settings.store
         with cls._opened_lock:
             if url not in cls._opened:
-                engine = engines.connect(url)
+                engine = engines.connect(url, create_folder=default)
                 try:
                     engines.upgrade(engine)
-                except OperationalError as exc:
+                except DatabaseError as exc:
                     engine.dispose()
                     raise SupportKitError(
                         f"The store {engines.masked(url)} cannot be opened "
-                        f"({str(exc.orig).strip()[:200]}). Check SUPPORT_KIT_STORE and that the "
-                        "database server is running.") from None
+                        f"({str(exc.orig).strip()[:200]}). Check SUPPORT_KIT_STORE: it must name "
+                        "a database (an SQLite file or a running server).") from None
                 cls._opened[url] = cls(engine, url)
             return cls._opened[url]
 
@@ -200,6 +201,13 @@ class Store(RunStore):
         with self.engine.begin() as connection:
             connection.execute(delete(renewals).where(and_(
                 renewals.c.code_hash == code_hash, renewals.c.renewed_at.is_(None))))
+
+    def newest_sealed_token(self) -> str | None:
+        """The newest stored token (sealed): to check a key before a code is spent."""
+        query = (select(renewals.c.token).where(renewals.c.token.is_not(None))
+                 .order_by(renewals.c.id.desc()).limit(1))
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar()
 
     def latest_renewals(self, until: dt.datetime | None = None,
                         customer_ids: Iterable[str] | None = None) -> pd.DataFrame:

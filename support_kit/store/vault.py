@@ -51,6 +51,13 @@ class TokenVault:
                 "key they were stored with. Set the earlier key (or 'new,old' while "
                 "rotating).") from None
 
+    def try_open(self, sealed: str) -> Secret | None:
+        """The token, or ``None`` when this key cannot open it."""
+        try:
+            return Secret(self._fernet.decrypt(sealed.encode("ascii")).decode())
+        except InvalidToken:
+            return None
+
     def __repr__(self) -> str:
         return "<TokenVault [secure]>"
 
