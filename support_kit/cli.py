@@ -138,10 +138,10 @@ def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _show(args: argparse.Namespace, result: object) -> int:
-    """Print a result as JSON (``--json``) or as its text form."""
+def _show(args: argparse.Namespace, result: object, data: object = None) -> int:
+    """Print a result as JSON (``--json``: ``data``, else its ``to_dict()``) or as text."""
     if args.json:
-        _print_json(result.to_dict())
+        _print_json(result.to_dict() if data is None else data)
     else:
         print(result)
     return 0
@@ -185,11 +185,7 @@ def cmd_verify_callback(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     timeline = _desk(args, settings).history(args.customer_id, args.lang)
-    if args.json:
-        _print_json(timeline.to_list())
-    else:
-        print(timeline)
-    return 0
+    return _show(args, timeline, timeline.to_list())
 
 
 def cmd_note(args: argparse.Namespace, settings: Settings) -> int:

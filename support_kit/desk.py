@@ -33,7 +33,7 @@ from .store.authorizations import with_desk_renewals
 from .texts import text
 
 SEARCH_COLUMNS = ("customer_id", "shop_name", "seller_id", "contact_email")
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # as urlsplit gives the host
 
 
 @dataclass
@@ -51,6 +51,7 @@ class Desk:
     customers: CustomerList = field(init=False, repr=False)
     _sandbox: object | None = field(default=None, repr=False)
     _search_keys: pd.Series | None = field(default=None, repr=False)
+    _laid_over: tuple[int, dt.date] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.store = self.store or Store.open(settings=self.settings)
@@ -73,8 +74,17 @@ class Desk:
 
     def refresh(self) -> None:
         """Lay the store's renewals over the list again (after a renewal elsewhere)."""
+        seen = (self.store.renewals_done(), self.today)
         self.customers = with_desk_renewals(self.listed, self.store, self.settings, self.today)
         self._search_keys = None
+        self._laid_over = seen
+
+    def current(self) -> CustomerList:
+        """The customers with every renewal kept so far, by any agent: laid over again only
+        when the store holds a new one or the day has changed (a page open since yesterday)."""
+        if self._laid_over != (self.store.renewals_done(), self.today):
+            self.refresh()
+        return self.customers
 
     @property
     def demo(self) -> bool:
@@ -102,7 +112,7 @@ class Desk:
         """Where to exchange a callback's code: in demo mode the sandbox that issued it
         (e.g. ``support-kit sandbox`` in another terminal) when it still runs."""
         parts = urlsplit(callback.redirect_uri or "")
-        if self.demo and parts.hostname in LOCAL_HOSTS + ("::1",) and parts.port:
+        if self.demo and parts.hostname in LOCAL_HOSTS and parts.port:
             base = f"{parts.scheme}://{parts.netloc}"
             if _is_sandbox(base):
                 from dataclasses import replace
@@ -143,7 +153,7 @@ class Desk:
 
     # --- what the agent does --------------------------------------------------------------
     def evaluated(self, customer_id: str) -> pd.Series:
-        frame = rules.evaluate(self.customers.find(customer_id), self.today,
+        frame = rules.evaluate(self.current().find(customer_id), self.today,
                                self.settings.timezone)
         return frame.iloc[0]
 
@@ -154,14 +164,14 @@ class Desk:
         from .amazon import AmazonClient
 
         with AmazonClient(self.amazon()) as client:
-            token = self.customers.refresh_tokens.get(customer_id)
+            token = self.current().refresh_tokens.get(customer_id)
             result = check_one(client, self.evaluated(customer_id), token)
         self.record("live_checked", customer_id, live_detail(result))
         return result
 
     def link(self, customer_id: str, lang: str | None = None,
              message_lang: str | None = None) -> RenewalLink:
-        link = renewal_link(self.customers, customer_id, self.amazon(), lang=lang,
+        link = renewal_link(self.current(), customer_id, self.amazon(), lang=lang,
                             message_lang=message_lang)
         self.record("link_made", customer_id, link_detail(link))
         return link
@@ -219,8 +229,9 @@ class Desk:
     def refresh_token(self, customer_id: str) -> Secret | None:
         """The customer's newest refresh token (the desk's renewal, else the list's), for the
         integration: a :class:`~support_kit.config.Secret`, never shown."""
-        self.customers.find(customer_id)
-        return self.customers.refresh_tokens.get(customer_id)
+        customers = self.current()
+        customers.find(customer_id)  # a clear error for an unknown id
+        return customers.refresh_tokens.get(customer_id)
 
     def history(self, customer_id: str, lang: str = "de") -> Timeline:
         """The customer's events, newest first."""

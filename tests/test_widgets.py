@@ -244,3 +244,21 @@ def test_a_fixable_problem_in_a_notebook_cell_is_one_line_not_a_traceback(tmp_pa
     text = shown.stdout + shown.stderr
     assert "does not exist" in text and "missing.csv" in text
     assert "Traceback" not in text and "File " not in text
+
+
+def test_a_renewal_by_another_agent_shows_on_an_open_panel(demo):
+    """Two agents' desks on one store: the second's open panel follows the first's renewal."""
+    first, second = Desk(load_settings({}), demo), Desk(load_settings({}), demo)
+    try:
+        panel = TroubleshootPanel(second, customer_id="C100001", lang="en")
+        link = first.link("C100005")
+        callback = first.verify(confirm_consent(link.url).headers["Location"],
+                                customer_id="C100005")
+        assert first.confirm(callback).status == "renewed"
+        panel.search.value = "C100005"
+        assert panel.value.diagnosis.state == "valid"
+        assert panel.value.diagnosis.authorized_source == "desk"
+        assert 'data-kind="renewed"' in panel.timeline_view.value
+    finally:
+        first.close()
+        second.close()

@@ -1,4 +1,5 @@
-"""The reminder mail merge: one row per expiring, expired or revoked customer.
+"""The reminder mail merge: one row per customer due for a reminder (who is due is decided
+once, by :func:`support_kit.report.followup.due_for_reminder`).
 
 The texts are the reply drafts of :mod:`support_kit.replies`, filled for each (language,
 state) group column-wise, so a million customers cost no per-row templating.
@@ -21,7 +22,6 @@ from ..renewal import CONSENT_PATH, sign_state
 from ..replies import body_template, columns_for, fill, subject_template
 from ..texts import format_date
 
-REMINDER_STATES = ("expiring", "expired", "revoked")
 COLUMNS = ("customer_id", "contact_email", "language", "subject", "body", "renewal_link")
 #: The evaluated columns the mail merge reads (links, texts and the rows' own fields).
 _USED = ("customer_id", "contact_email", "language", "state", "situation", "shop_name",
@@ -62,12 +62,13 @@ def renewal_links(frame: pd.DataFrame, settings: Settings | None,
 
 def reminder_groups(frame: pd.DataFrame, settings: Settings | None = None,
                     now: dt.datetime | None = None) -> Iterator[pd.DataFrame]:
-    """The mail-merge rows grouped by language, situation and state (the order to send them).
+    """The mail-merge rows of ``frame`` (the due rows of an evaluated frame), grouped by
+    language, situation and state (the order to send them).
 
     Each group's texts are filled in vectorised passes of at most ``CHUNK_ROWS`` rows,
     yielded one at a time, so a million customers never hold every body in memory at once.
     """
-    chosen = frame.index[frame["state"].isin(REMINDER_STATES)]
+    chosen = frame.index
     links = renewal_links(frame.loc[chosen, list(_LINKED)], settings, now)
     valid_until = (now or dt.datetime.now(dt.UTC)).date() + dt.timedelta(days=7)
     keys = pd.DataFrame({"language": frame.loc[chosen, "language"],

@@ -202,6 +202,13 @@ class Store(RunStore):
             connection.execute(delete(renewals).where(and_(
                 renewals.c.code_hash == code_hash, renewals.c.renewed_at.is_(None))))
 
+    def renewals_done(self) -> int:
+        """How many renewals the desk has kept: a desk notices another agent's by this."""
+        query = select(func.count()).select_from(renewals).where(renewals.c.renewed_at
+                                                                 .is_not(None))
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar() or 0)
+
     def newest_sealed_token(self) -> str | None:
         """The newest stored token (sealed): to check a key before a code is spent."""
         query = (select(renewals.c.token).where(renewals.c.token.is_not(None))
