@@ -30,9 +30,11 @@ SHOWN_ROWS = 200
 TABLE_COLUMNS = ("customer_id", "shop_name", "contact_email", "marketplace", "state",
                  "expires_on", "days_left", "selling_plan", "account_type", "findings",
                  *CONTACT_COLUMNS)
-#: Table cells: headings wrap between words, values anywhere (long e-mails), top-aligned.
+#: Table cells: headings and short values (dates, plans) wrap between words only; long free
+#: text (e-mails, shop names, findings, notes) anywhere; top-aligned.
 _TH = "text-align:left;vertical-align:bottom;overflow-wrap:normal;padding:2px 6px"
-_TD = "vertical-align:top;padding:2px 6px;border-top:1px solid #ddd"
+_TD = "vertical-align:top;padding:2px 6px;border-top:1px solid #ddd;overflow-wrap:normal"
+_LONG_TEXT = ("shop_name", "contact_email", "findings", "last_note")
 #: The whole report's files the panel offers, by kind.
 REPORT_FILES = {"xlsx": "report.xlsx", "html": "report.html", "csv": "customers.csv",
                 "reminders": "reminders.csv"}
@@ -356,11 +358,13 @@ class ReportPanel(Panel):
                        for c, h in zip(frame.columns, shown.columns, strict=True))
         rows = []
         for values in shown.itertuples(index=False, name=None):
-            cells = "".join(f'<td data-column="{c}" style="{_TD}">{html.escape(str(v))}</td>'
-                            for c, v in zip(frame.columns, values, strict=True))
+            cells = "".join(
+                f'<td data-column="{c}" style="{_TD}'
+                f'{";overflow-wrap:anywhere" if c in _LONG_TEXT else ""}">'
+                f'{html.escape(str(v))}</td>' for c, v in zip(frame.columns, values, strict=True))
             rows.append(f"<tr>{cells}</tr>")
         note = text(self.lang, "report.more", shown=SHOWN_ROWS, total=len(frame))
         more = f'<p class="sk-more">{html.escape(note)}</p>' if len(frame) > SHOWN_ROWS else ""
         return ('<table class="sk-table" style="border-collapse:collapse;font-size:12px;'
-                'width:100%;overflow-wrap:anywhere">'
+                'width:100%">'
                 f"<tr>{head}</tr>{''.join(rows)}</table>{more}")
