@@ -43,6 +43,23 @@ def parse_day(value: str) -> dt.date:
         f"{value!r} is not a date; write it as 2024-05-03 or 03.05.2024")
 
 
+def days(value: str) -> int:
+    """A number of days for ``--stopped-within`` and ``--quiet-days``: 0 to 3650.
+
+    >>> days("30")
+    30
+    """
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days; "
+                                         "write a whole number, e.g. 30") from None
+    if not 0 <= number <= 3650:
+        raise argparse.ArgumentTypeError(f"{value!r} days is out of range; "
+                                         "use 0 to 3650 days (ten years)")
+    return number
+
+
 class _Stages:
     """Prints "stage ... done in 1.2 s" lines to the terminal (silent when piped)."""
 
@@ -319,9 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default: SUPPORT_KIT_CUSTOMERS, else the bundled demo data)")
 
     def reminder_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--stopped-within", type=int, default=30, metavar="DAYS",
+        p.add_argument("--stopped-within", type=days, default=30, metavar="DAYS",
                        help="remind sellers who stopped within this many days (default 30)")
-        p.add_argument("--quiet-days", type=int, default=7, metavar="DAYS",
+        p.add_argument("--quiet-days", type=days, default=7, metavar="DAYS",
                        help="not those contacted or reminded within this many days (default 7)")
 
     def as_of_option(p: argparse.ArgumentParser) -> None:

@@ -50,11 +50,19 @@ def test_golden_summary_of_the_demo_data(demo_report):
 def test_workbook_sheets_counts_and_no_formulas(demo_report):
     summary = json.loads((demo_report / "summary.json").read_text())
     book = load_workbook(demo_report / "report.xlsx")
-    assert book.sheetnames == ["Übersicht", "Änderungen", "Gestoppt", "Läuft bald ab",
-                               "Nicht autorisiert", "Hinweise", "Alle"]  # the desk's language
+    assert book.sheetnames == ["Übersicht", "Änderungen", "Gestoppt, letzte 30 Tage",
+                               "Läuft bald ab", "Nicht autorisiert", "Hinweise",
+                               "Alle"]  # the desk's language
     rows = {name: book[name].max_row - 1 for name in book.sheetnames}
     states = summary["by_state"]
-    assert rows["Gestoppt"] == states["expired"] + states["revoked"]
+    stopped = list(book["Gestoppt, letzte 30 Tage"].values)
+    header, *recent, (note, *_) = stopped
+    since = [row[header.index("Gestoppt seit")] for row in recent]
+    assert recent and since == sorted(since)  # longest first
+    assert all(s >= dt.datetime(2026, 11, 1) for s in since)  # within 30 days of AS_OF
+    older = states["expired"] + states["revoked"] - len(recent)
+    assert older > 0 and note.startswith(f"… und {older} Verkäufer, die schon länger gestoppt")
+    assert "customers.csv" in note
     assert rows["Läuft bald ab"] == states["expiring"]
     assert rows["Nicht autorisiert"] == states["not_authorized"]
     assert rows["Hinweise"] == sum(summary["by_finding"].values())
@@ -70,7 +78,7 @@ def test_workbook_sheets_counts_and_no_formulas(demo_report):
     assert days == sorted(days) and all(1 <= d <= 30 for d in days)  # soonest first
     expires = expiring.cell(row=2, column=header.index("Läuft ab am") + 1)
     assert expires.is_date and expires.number_format == "yyyy-mm-dd"
-    assert book["Gestoppt"].auto_filter.ref
+    assert book["Gestoppt, letzte 30 Tage"].auto_filter.ref
     counts = {(group, item): count for group, item, count, _text
               in book["Übersicht"].iter_rows(min_row=2, values_only=True)}
     assert counts[("Bericht", "Kunden geladen")] == summary["rows_loaded"]  # a number
@@ -85,7 +93,8 @@ def test_only_the_all_sheet_stops_early_with_a_note(tmp_path, demo):
     rows = {name: list(book[name].values) for name in book.sheetnames}
     assert len(rows["Alle"]) == 12 and "customers.csv" in rows["Alle"][-1][0]
     assert "190 weitere Zeilen" in rows["Alle"][-1][0]
-    assert len(rows["Gestoppt"]) - 1 == len(report.expired())  # action lists stay whole
+    assert len(rows["Hinweise"]) - 1 == len(report.findings("de"))  # action lists stay whole
+    assert len(rows["Gestoppt, letzte 30 Tage"]) - 2 == len(report.recently_stopped())
 
 
 def test_more_than_10000_expiring_customers_are_all_in_the_expiring_sheet(tmp_path, capsys):

@@ -184,7 +184,7 @@ def test_german_report_leads_with_changes_shows_contacts_and_no_raw_ids(desk, tm
     for sheet in book.worksheets:
         cells = " ".join(str(v) for row in sheet.values for v in row if isinstance(v, str))
         assert not raw_ids_in(cells), (sheet.title, raw_ids_in(cells))
-    header, *rows = list(book["Gestoppt"].values)
+    header, *rows = list(book["Alle"].values)
     days = {r[header.index("Zustand")]: r[header.index("Tage übrig")] for r in rows
             if r[header.index("Zustand")] == "Widerrufen"}
     assert days == {"Widerrufen": None}

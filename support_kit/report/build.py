@@ -81,6 +81,7 @@ class Report:
     _summary: dict | None = field(default=None, repr=False)
     _chart: bytes | None = field(default=None, repr=False)
     _lists: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _order: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def rows_loaded(self) -> int:
@@ -133,6 +134,7 @@ class Report:
         self.stopped_within, self.quiet_days = stopped_within, quiet_days
         self._summary = None
         self._lists.clear()
+        self._order.clear()
         give_back_memory()  # the comparison's working memory, before the files
         return self
 
@@ -174,61 +176,97 @@ class Report:
         return table_of(frame, ACTION_COLUMNS)
 
     def _list(self, name: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-        """An action list, made once and shared by the workbook and the HTML page."""
+        """An action list, made once (the workbook's sheets)."""
         if name not in self._lists:
             self._lists[name] = make()
         return self._lists[name]
 
-    def _action_rows(self, mask: pd.Series, order: str | None = None) -> pd.DataFrame:
-        """The action columns of the rows in ``mask``, in ``order`` (stable)."""
-        index = self.frame.index[mask]
-        if order:  # sort the key alone, then take the rows once
-            index = self.frame.loc[index, order].sort_values(kind="stable").index
-        return self._columns(self.frame.loc[index, [*ACTION_COLUMNS, "country_code"]])
+    def _positions(self, name: str) -> np.ndarray:
+        """Where an action list's rows are in :attr:`frame`, in the list's order (made once:
+        the HTML page takes its first rows, the workbook all of them)."""
+        if name not in self._order:
+            state = self.frame["state"]
+            select, key = {
+                "expired": (lambda: state.isin(rules.STOPPED_STATES), "stopped_since"),
+                "recently_stopped": (lambda: followup.recently_stopped(
+                    self.frame, self.as_of, self.stopped_within), "stopped_since"),
+                "expiring": (lambda: state == "expiring", "days_left"),
+                "not_authorized": (lambda: state == "not_authorized", None),
+            }[name]
+            positions = np.flatnonzero(select().to_numpy())
+            if key:  # sort the key alone (stable, missing last), then take the rows once
+                keys = self.frame[key].iloc[positions].reset_index(drop=True)
+                positions = positions[keys.sort_values(kind="stable").index.to_numpy()]
+            self._order[name] = positions
+        return self._order[name]
+
+    def _action_rows(self, name: str, limit: int | None = None) -> pd.DataFrame:
+        """The action columns of an action list's rows (its first ``limit``)."""
+        positions = self._positions(name)[:limit]
+        return self._columns(self.frame[[*ACTION_COLUMNS, "country_code"]].iloc[positions])
+
+    def _head(self, name: str, lang: str, rows: int) -> tuple[pd.DataFrame, int]:
+        """The first ``rows`` of an action list and its length, without making it whole."""
+        if name == "findings":
+            return self._findings(lang, rows), len(self._finding_order()[0])
+        return self._action_rows(name, rows), len(self._positions(name))
 
     def expired(self) -> pd.DataFrame:
         """Customers whose integration has stopped (expired or revoked), longest first."""
-        return self._list("expired", lambda: self._action_rows(
-            self.frame["state"].isin(rules.STOPPED_STATES), "stopped_since"))
+        return self._list("expired", lambda: self._action_rows("expired"))
+
+    def recently_stopped(self) -> pd.DataFrame:
+        """Customers stopped within the last :attr:`stopped_within` days, longest first: the
+        workbook's stopped sheet (those stopped longer ago are in ``customers.csv``)."""
+        return self._list("recently_stopped", lambda: self._action_rows("recently_stopped"))
 
     def expiring(self) -> pd.DataFrame:
         """Customers with 30 days or less, soonest first."""
-        return self._list("expiring", lambda: self._action_rows(
-            self.frame["state"] == "expiring", "days_left"))
+        return self._list("expiring", lambda: self._action_rows("expiring"))
 
     def not_authorized(self) -> pd.DataFrame:
-        return self._list("not_authorized", lambda: self._action_rows(
-            self.frame["state"] == "not_authorized"))
+        return self._list("not_authorized", lambda: self._action_rows("not_authorized"))
 
     def findings(self, lang: str = "en") -> pd.DataFrame:
-        """One row per customer and finding, with severity and remedy."""
+        """One row per customer and finding, with severity and remedy: errors first, then by
+        customer id."""
         return self._list(f"findings_{lang}", lambda: self._findings(lang))
 
-    def _findings(self, lang: str) -> pd.DataFrame:
-        remedies = {f: text(lang, f"finding.{f}.remedy", value="").replace(" ''", "")
-                    for f in rules.FINDINGS}
-        # a few texts repeated on many rows: kept once each (categorical), not once per row;
-        # severities in text order, so sorting by them is sorting by the text
-        finding = _Repeated(list(rules.FINDINGS))
-        severity = _Repeated(sorted({rule.severity for rule in rules.FINDINGS.values()}))
-        remedy = _Repeated(list(dict.fromkeys(remedies.values())))
-        parts = []
-        for name, rule in rules.FINDINGS.items():
-            rows = self.frame.loc[rules.has_finding(self.frame["findings"], (name,)),
-                                  ["customer_id", "shop_name", "contact_email", rule.field]]
-            if rows.empty:
-                continue
-            parts.append(pd.DataFrame({
-                "customer_id": rows["customer_id"], "shop_name": rows["shop_name"],
-                "contact_email": rows["contact_email"], "finding": finding(name, rows),
-                "severity": severity(rule.severity, rows),
-                "value": _finding_value(rows[rule.field], lang),
-                "remedy": remedy(remedies[name], rows),
-            }))
-        if not parts:
-            return pd.DataFrame(columns=["customer_id", "shop_name", "contact_email", "finding",
-                                         "severity", "value", "remedy"])
-        return pd.concat(parts).sort_values(["severity", "customer_id"], kind="stable")
+    def _finding_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each finding of each customer as (row in :attr:`frame`, number in
+        ``rules.FINDINGS``), in the list's order (made once)."""
+        if "findings" not in self._order:
+            rows, numbers = [], []
+            for number, name in enumerate(rules.FINDINGS):
+                hit = np.flatnonzero(rules.has_finding(self.frame["findings"], (name,)))
+                rows.append(hit)
+                numbers.append(np.full(len(hit), number, dtype=np.int8))
+            row, number = np.concatenate(rows), np.concatenate(numbers)
+            keys = pd.DataFrame({
+                "severity": _SEVERITY_CODES[number],
+                "customer_id": self.frame["customer_id"].iloc[row].reset_index(drop=True)})
+            order = keys.sort_values(["severity", "customer_id"], kind="stable").index
+            self._order["findings"] = (row[order], number[order])
+        return self._order["findings"]
+
+    def _findings(self, lang: str, limit: int | None = None) -> pd.DataFrame:
+        row, number = (part[:limit] for part in self._finding_order())
+        remedies = [text(lang, f"finding.{f}.remedy", value="").replace(" ''", "")
+                    for f in rules.FINDINGS]
+        texts = list(dict.fromkeys(remedies))  # a few texts on many rows: each kept once
+        value = np.empty(len(row), dtype=object)
+        for at, rule in enumerate(rules.FINDINGS.values()):
+            chosen = number == at
+            value[chosen] = _finding_value(self.frame[rule.field].iloc[row[chosen]],
+                                           lang).to_numpy()
+        table = self.frame[["customer_id", "shop_name", "contact_email"]].iloc[row]
+        return table.reset_index(drop=True).assign(
+            finding=pd.Categorical.from_codes(number, categories=list(rules.FINDINGS)),
+            severity=pd.Categorical.from_codes(_SEVERITY_CODES[number], categories=_SEVERITIES),
+            value=pd.array(value, dtype="str"),
+            remedy=pd.Categorical.from_codes(
+                np.array([texts.index(r) for r in remedies], dtype=np.int8)[number],
+                categories=texts))
 
     def reminders(self, settings: Settings | None = None) -> pd.DataFrame:
         """The mail-merge rows of who is due now (see :mod:`support_kit.report.reminders`)."""
@@ -236,24 +274,28 @@ class Report:
 
     # --- files --------------------------------------------------------------------------
     def sheets(self, all_rows: int = ALL_SHEET_ROWS) -> list[Sheet]:
-        """The workbook's sheets, in order: the summary, the changes, every action list whole,
-        then "All" (its first ``all_rows`` customers); in :attr:`lang`."""
+        """The workbook's sheets, in order: the summary, the changes, the recently stopped,
+        every other action list whole, then "All" (its first ``all_rows`` customers); in
+        :attr:`lang`."""
         lang = self.lang
 
         def sheet(key: str, rows: pd.DataFrame, total: int | None = None,
                   more: str = "report.more_rows") -> Sheet:
-            return Sheet(text(lang, f"report.sheet.{key}"), labels.readable(rows, lang), total,
-                         more=entry(lang, more))
+            return Sheet(text(lang, f"report.sheet.{key}", days=self.stopped_within),
+                         labels.readable(rows, lang), total, more=entry(lang, more))
 
         # the Changes sheet holds the movements; the still stopped are counted in its closing
-        # line (they are every row of the Stopped sheet, and of changes.csv)
+        # line (they are every row of changes.csv); the stopped sheet holds the recently
+        # stopped, and its closing line counts those stopped longer ago (in customers.csv)
         changed = self.changes_table()
         moved = changed[changed["change"] != "still_stopped"]
+        stopped = int(self.summary()["buckets"]["expired"])
 
         return [Sheet(text(lang, "report.sheet.summary"),
                       labels.summary_rows(self.summary(), lang)),
                 sheet("changes", moved, len(changed), "report.still_stopped_rows"),
-                sheet("expired", self.expired()),
+                sheet("recently_stopped", self.recently_stopped(), stopped,
+                      "report.stopped_earlier_rows"),
                 sheet("expiring", self.expiring()),
                 sheet("not_authorized", self.not_authorized()),
                 sheet("findings", self.findings(lang)),
@@ -276,16 +318,18 @@ class Report:
         """The whole report as one self-contained HTML page (chart inlined), in :attr:`lang`."""
         lang = language(self.lang)
         sections = []
-        for section_id, key, frame in (
-            ("changes", "changes_title", self.changes_table()),
-            ("expired", "section_expired", self.expired()),
-            ("expiring", "section_expiring", self.expiring()),
-            ("not-authorized", "section_not_authorized", self.not_authorized()),
-            ("findings", "section_findings", self.findings(lang)),
+        changed = self.changes_table()
+        for section_id, key, (frame, total) in (
+            ("changes", "changes_title", (changed.head(max_rows), len(changed))),
+            ("expired", "section_expired", self._head("expired", lang, max_rows)),
+            ("expiring", "section_expiring", self._head("expiring", lang, max_rows)),
+            ("not-authorized", "section_not_authorized",
+             self._head("not_authorized", lang, max_rows)),
+            ("findings", "section_findings", self._head("findings", lang, max_rows)),
         ):
-            shown = labels.for_display(frame.head(max_rows), lang, self.timezone)
+            shown = labels.for_display(frame, lang, self.timezone)
             sections.append({"id": section_id, "title": text(lang, f"report.{key}"),
-                             "total": len(frame), "columns": list(shown.columns),
+                             "total": total, "columns": list(shown.columns),
                              "widths": labels.column_widths(frame.columns),
                              "rows": list(shown.itertuples(index=False, name=None))})
         return render("report.html", summary=self.summary(), sections=sections, lang=lang,
@@ -336,12 +380,14 @@ class Report:
         return [Path(out) / path.name for path in paths]
 
     def _xlsx_in_background(self, out: Path) -> Callable[[], Path] | None:
-        """Start writing the workbook in a forked process; returns a function that waits."""
-        sheets = self.sheets()  # the action lists, made once: the HTML uses them too
+        """Start writing the workbook in a forked process, which makes its sheets from its
+        copy of this report while this one writes the rest; returns a function that waits."""
         give_back_memory()  # the forked writer starts as large as this process
 
         def write() -> Path:  # in the forked process, on its own copy of this report:
+            sheets = self.sheets()
             self.frame, self._lists = self.frame.iloc[:0], {}  # only the sheets are needed,
+            give_back_memory()
             return write_workbook(out / "report.xlsx", _handed_over(sheets))  # each once
 
         return _in_background(write, retry=lambda: self.write_xlsx(out))
@@ -391,20 +437,10 @@ def _page_texts(summary: dict, lang: str) -> dict:
             "bucket_labels": labels.bucket_labels(lang)}
 
 
-@dataclass(frozen=True)
-class _Repeated:
-    """One of a few texts on every row of a list, as a categorical column.
-
-    >>> _Repeated(["a", "b"])("b", pd.DataFrame(index=[5, 7])).tolist()
-    ['b', 'b']
-    """
-
-    texts: list[str]
-
-    def __call__(self, value: str, rows: pd.DataFrame) -> pd.Series:
-        codes = np.full(len(rows), self.texts.index(value), dtype=np.int8)
-        return pd.Series(pd.Categorical.from_codes(codes, categories=self.texts),
-                         index=rows.index)
+#: Severities in text order ("error" before "warning"), and each finding's severity among them.
+_SEVERITIES = sorted({rule.severity for rule in rules.FINDINGS.values()})
+_SEVERITY_CODES = np.array([_SEVERITIES.index(rule.severity)
+                            for rule in rules.FINDINGS.values()], dtype=np.int8)
 
 
 def table_of(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:

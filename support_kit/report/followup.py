@@ -76,19 +76,18 @@ def changes(frame: pd.DataFrame, before: pd.DataFrame, since: dt.date | None) ->
     ``newly_stopped``: working before, expired or revoked now; ``newly_expiring``: valid
     before, expiring now; ``still_stopped``: stopped in both.
     """
-    positions = pc.index_in(pa.array(frame["customer_id"].astype("str")),  # Arrow's hash
-                            value_set=pa.array(before["customer_id"].astype("str")))
-    positions = positions.fill_null(-1).to_numpy()
+    positions = matching_rows(pa.array(frame["customer_id"].astype("str")),
+                              pa.array(before["customer_id"].astype("str")))
     seen = np.flatnonzero(positions >= 0)
-    then = before.iloc[positions[seen]]
+    then = positions[seen]
     # states as integer codes of rules.STATES (both frames): no text per row at 1M customers
-    was = then["state"].cat.codes.to_numpy()
+    was = before["state"].cat.codes.to_numpy()[then]
     is_ = frame["state"].cat.codes.to_numpy()[seen]
 
     def among(codes: np.ndarray, states: tuple[str, ...]) -> np.ndarray:
         return np.isin(codes, [rules.STATES.index(s) for s in states])
 
-    newer = frame["authorized_on"].to_numpy()[seen] > then["authorized_on"].to_numpy()
+    newer = frame["authorized_on"].to_numpy()[seen] > before["authorized_on"].to_numpy()[then]
     stopped_then = among(was, rules.STOPPED_STATES)
     stopped_now = among(is_, rules.STOPPED_STATES)
     chosen = np.select(
@@ -99,16 +98,40 @@ def changes(frame: pd.DataFrame, before: pd.DataFrame, since: dt.date | None) ->
         list(range(len(CHANGES))), default=-1)
     hit = np.flatnonzero(chosen >= 0)
     rows = seen[hit]
-    states = np.array(rules.STATES)
     table = pd.DataFrame({
-        "customer_id": frame["customer_id"].iloc[rows].to_numpy(),
-        "shop_name": frame["shop_name"].iloc[rows].to_numpy(),
+        "customer_id": frame["customer_id"].iloc[rows].reset_index(drop=True),
+        "shop_name": frame["shop_name"].iloc[rows].reset_index(drop=True),
         "change": pd.Categorical.from_codes(chosen[hit], categories=CHANGES),
-        "state_before": states[was[hit]], "state_now": states[is_[hit]],
-        "days_left": frame["days_left"].iloc[seen].to_numpy()[hit]})
+        "state_before": pd.Categorical.from_codes(was[hit], categories=rules.STATES),
+        "state_now": pd.Categorical.from_codes(is_[hit], categories=rules.STATES),
+        "days_left": frame["days_left"].iloc[rows].reset_index(drop=True)})
     table = table.sort_values(["change", "days_left"], kind="stable").reset_index(drop=True)
-    table["change"] = table["change"].astype(str)
+    for column in ("change", "state_before", "state_now"):
+        table[column] = table[column].astype("str")
     return Changes(since, table)
+
+
+def matching_rows(now: pa.Array, before: pa.Array) -> np.ndarray:
+    """Where each id of ``now`` is in ``before`` (-1: not there); ids are unique in each.
+
+    Ids at the same place in both lists (a weekly export keeps its order) match at once;
+    only the others are looked up, among the other ids of ``before``.
+
+    >>> matching_rows(pa.array(["a", "b", "x", "c"]), pa.array(["a", "c", "b"])).tolist()
+    [0, 2, -1, 1]
+    """
+    common = min(len(now), len(before))
+    same = pc.equal(now[:common], before[:common]).to_numpy(zero_copy_only=False)
+    positions = np.full(len(now), -1, dtype=np.int64)
+    positions[:common][same] = np.flatnonzero(same)
+    others = np.flatnonzero(~same)
+    rest_now = np.concatenate([others, np.arange(common, len(now))])
+    rest_before = np.concatenate([others, np.arange(common, len(before))])
+    if len(rest_now) and len(rest_before):
+        found = pc.index_in(now.take(rest_now), value_set=before.take(rest_before))
+        found = found.fill_null(-1).to_numpy()
+        positions[rest_now[found >= 0]] = rest_before[found[found >= 0]]
+    return positions
 
 
 def changes_since_last_run(frame: pd.DataFrame, store: Store, source: str,
@@ -153,6 +176,19 @@ def contact_columns(customer_ids: pd.Series, contacted: pd.DataFrame | None = No
     return {"last_contacted_at": at, "last_contacted_by": by, "last_note": note}
 
 
+def recently_stopped(frame: pd.DataFrame, as_of: dt.date,
+                     within: int = STOPPED_WITHIN_DAYS) -> pd.Series:
+    """Whose integration stopped (expired or revoked) within the last ``within`` days.
+
+    >>> f = pd.DataFrame({"state": ["expired", "revoked", "valid"],
+    ...                   "stopped_since": pd.to_datetime(["2026-11-20", "2025-01-02", None])})
+    >>> recently_stopped(f, dt.date(2026, 12, 1)).tolist()
+    [True, False, False]
+    """
+    since = pd.Timestamp(as_of) - pd.Timedelta(days=within)
+    return frame["state"].isin(rules.STOPPED_STATES) & (frame["stopped_since"] >= since)
+
+
 def due_for_reminder(frame: pd.DataFrame, as_of: dt.date, timezone: str,
                      stopped_within: int = STOPPED_WITHIN_DAYS, quiet_days: int = QUIET_DAYS
                      ) -> pd.Series:
@@ -161,10 +197,7 @@ def due_for_reminder(frame: pd.DataFrame, as_of: dt.date, timezone: str,
 
     ``frame`` is evaluated and has the contact columns (:func:`contact_columns`).
     """
-    day = pd.Timestamp(as_of)
-    stopped = frame["state"].isin(rules.STOPPED_STATES) & (
-        frame["stopped_since"] >= day - pd.Timedelta(days=stopped_within))
-    wanted = (frame["state"] == "expiring") | stopped
+    wanted = (frame["state"] == "expiring") | recently_stopped(frame, as_of, stopped_within)
     quiet_from = dt.datetime.combine(as_of - dt.timedelta(days=quiet_days - 1), dt.time(),
                                      ZoneInfo(timezone))
     recent = frame["last_contacted_at"] >= pd.Timestamp(quiet_from)
