@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import sys
@@ -485,5 +486,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
 
 
+def run() -> NoReturn:
+    """The ``support-kit`` console script: :func:`main`, then exit without the interpreter's
+    last garbage collection over every loaded module (about a quarter of a second)."""
+    code = main()
+    gc.freeze()  # the system frees what is left at exit
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -10,8 +10,15 @@ def as_text(values: pd.Series) -> pd.Series:
 
     >>> as_text(pd.Series(["a", None, 3])).tolist()
     ['a', '', '3']
+    >>> as_text(pd.Series(["b", None, "b"], dtype="category")).tolist()
+    ['b', '', 'b']
     """
-    text = values.astype("str")
+    if isinstance(values.dtype, pd.CategoricalDtype):  # each category once, not each row
+        categories = pd.array(values.cat.categories.astype("str"), dtype="str")
+        text = pd.Series(categories.take(values.cat.codes.to_numpy(), allow_fill=True),
+                         index=values.index)
+    else:
+        text = values.astype("str")
     return text.fillna("") if text.hasnans else text  # no copy of a column without gaps
 
 

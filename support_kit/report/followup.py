@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import rules
+from ..columns import as_text
 from ..store import CONTACT_KINDS, NOTE_KINDS, Store
 from ..store.authorizations import end_of_day
 
@@ -85,7 +86,8 @@ def changes(frame: pd.DataFrame, before: pd.DataFrame, since: dt.date | None) ->
     is_ = frame["state"].cat.codes.to_numpy()[seen]
 
     def among(codes: np.ndarray, states: tuple[str, ...]) -> np.ndarray:
-        return np.isin(codes, [rules.STATES.index(s) for s in states])
+        return np.isin(np.arange(len(rules.STATES)), [rules.STATES.index(s)
+                                                      for s in states])[codes]
 
     newer = frame["authorized_on"].to_numpy()[seen] > before["authorized_on"].to_numpy()[then]
     stopped_then = among(was, rules.STOPPED_STATES)
@@ -107,7 +109,7 @@ def changes(frame: pd.DataFrame, before: pd.DataFrame, since: dt.date | None) ->
         "days_left": frame["days_left"].iloc[rows].reset_index(drop=True)})
     table = table.sort_values(["change", "days_left"], kind="stable").reset_index(drop=True)
     for column in ("change", "state_before", "state_now"):
-        table[column] = table[column].astype("str")
+        table[column] = as_text(table[column])
     return Changes(since, table)
 
 

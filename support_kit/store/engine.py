@@ -14,12 +14,14 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from ..errors import SupportKitError
 from ..folders import data_dir
 
 SQLITE_BUSY_S = 30
+#: The newest migration in ``migrations/versions`` (a test holds the two together).
+HEAD = "0002"
 _PG_MIGRATION_LOCK = 0x5375_7070  # any constant: one advisory lock for schema changes
 
 
@@ -94,6 +96,15 @@ def _alembic_config():
     return config
 
 
+def _stored_revision(engine: Engine) -> str | None:
+    """The schema version recorded in the store (``None``: not a store yet, or unreadable)."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        return None
+
+
 def head_revision() -> str:
     """The newest schema version this kit knows."""
     from alembic.script import ScriptDirectory
@@ -109,6 +120,8 @@ def current_revision(connection: Connection) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (default: the newest), one process at a time."""
+    if revision == "head" and _stored_revision(engine) == HEAD:
+        return  # the common case, told without loading Alembic
     from alembic import command
 
     with engine.connect() as connection:
