@@ -503,8 +503,8 @@ def _validate(raw: _Raw, source: str) -> CustomerList:
     loaded = clean[~rejected] if rejected.any() else clean  # no copy when all are good
     tokens = loaded[SECRET_COLUMN]
     with_token = tokens != ""
-    refresh_tokens = RefreshTokens(pd.Series(tokens[with_token].to_numpy(),
-                                             index=loaded["customer_id"][with_token].to_numpy()))
+    refresh_tokens = RefreshTokens(  # Arrow-backed text, no Python string per row
+        tokens[with_token].set_axis(pd.Index(loaded["customer_id"][with_token])))
     customers = loaded[list(PUBLIC_COLUMNS) + ["line"]].reset_index(drop=True)
     customers["has_refresh_token"] = with_token.to_numpy()
     return CustomerList(customers, rejects, source, refresh_tokens)

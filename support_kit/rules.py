@@ -115,7 +115,15 @@ def parse_dates(raw: pd.Series, timezone: str | ZoneInfo) -> tuple[pd.Series, pd
     (['2024-05-04', '2024-05-03', nan, nan], [False, False, False, True])
     """
     tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
-    text = as_text(raw).str.strip()
+    # a list holds few distinct dates: each is parsed once, then laid out over the rows
+    codes, distinct = pd.factorize(as_text(raw).str.strip())
+    dates, bad = _parse_each(pd.Series(distinct, dtype="str"), tz)
+    return (pd.Series(dates.to_numpy()[codes], index=raw.index, dtype="datetime64[s]"),
+            pd.Series(bad.to_numpy()[codes], index=raw.index))
+
+
+def _parse_each(text: pd.Series, tz: ZoneInfo) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_dates` of stripped text, value by value."""
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
     iso = text.str.fullmatch(_ISO_DATE)
     out[iso] = pd.to_datetime(text[iso], format="%Y-%m-%d", errors="coerce")
