@@ -90,3 +90,27 @@ def test_first_sheet_and_page_lead_with_the_changes(desk_store, tmp_path, capsys
     assert page.index('id="changes-summary"') < page.index('id="buckets"')
     since = dt.date.fromisoformat(day(-7))
     assert f"seit dem Bericht vom {since:%d.%m.%Y}" in page
+
+
+def test_changes_do_not_depend_on_the_order_of_the_list():
+    """Ids are matched by place first (a weekly export keeps its order), then looked up: a
+    list in another order, with a customer gone and one new, gives the same changes."""
+    import pandas as pd
+
+    from support_kit.customers import load
+    from support_kit.report import build_report, followup
+
+    rows = [customer(f"C{i:03}", authorized_at=day(-365 + i % 45 - 12)) for i in range(90)]
+    week_ago = today() - dt.timedelta(days=7)
+    before = build_report(load(pd.DataFrame(rows)), week_ago).frame
+    states = followup._read_states(followup.states_blob(before))
+
+    def changes(listed):
+        now = build_report(load(pd.DataFrame(listed)), today()).frame
+        table = followup.changes(now, states, week_ago).table
+        return dict(zip(table["customer_id"], table["change"], strict=True))
+
+    same_order = changes(rows)
+    assert set(same_order.values()) >= {"newly_stopped", "newly_expiring", "still_stopped"}
+    moved = changes([customer("C999", authorized_at=day(-10))] + rows[:0:-1])  # C000 gone
+    assert moved == {c: change for c, change in same_order.items() if c != "C000"}
