@@ -10,6 +10,7 @@ import datetime as dt
 import gc
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ from .config import Settings, load_settings
 from .customers import CustomerList, load, source_for
 from .desk import Desk
 from .problems import is_fixable, json_text, one_line, problem_line, shown_safely
+from .store import Store
 from .texts import LANGUAGES
 
 EXIT_PROBLEM = 2
@@ -50,11 +52,10 @@ def days(value: str) -> int:
     >>> days("30")
     30
     """
-    try:
-        number = int(value.strip())
-    except ValueError:
+    if not re.fullmatch(r"[0-9]+", value.strip()):
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of days; "
-                                         "write a whole number, e.g. 30") from None
+                                         "write a whole number, e.g. 30")
+    number = int(value.strip())
     if not 0 <= number <= 3650:
         raise argparse.ArgumentTypeError(f"{value!r} days is out of range; "
                                          "use 0 to 3650 days (ten years)")
@@ -490,6 +491,7 @@ def run() -> NoReturn:
     """The ``support-kit`` console script: :func:`main`, then exit without the interpreter's
     last garbage collection over every loaded module (about a quarter of a second)."""
     code = main()
+    Store.close_all()  # closed, so SQLite folds its write-ahead log into the store's file
     gc.freeze()  # the system frees what is left at exit
     sys.exit(code)
 

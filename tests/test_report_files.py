@@ -244,3 +244,14 @@ def test_report_object_for_the_notebook(demo):
     assert report.expiring()["days_left"].is_monotonic_increasing
     assert set(report.findings()["finding"]) <= set(__import__("support_kit").rules.FINDINGS)
     assert "Report(as_of=2026-12-01" in repr(report)
+
+
+def test_the_page_sends_the_lead_to_customers_csv_for_all_stopped(demo):
+    """The workbook holds the recently stopped; the page's stopped list points to the file
+    that has every one of them (the other lists: to the workbook too)."""
+    report = build_report(demo, AS_OF)
+    page = report.html(max_rows=5)
+    stopped = len(report.expired()) - 5
+    assert f"… und {stopped} weitere: alle stehen in customers.csv." in page
+    assert f"… und {len(report.expiring()) - 5} weitere: siehe report.xlsx oder customers.csv" \
+        in page

@@ -178,3 +178,24 @@ def test_history_json_is_a_list_of_events(desk_store, capsys):
     assert events[0]["kind"] == "note" and events[0]["customer_id"] == "C100001"
     assert json.dumps(events)  # JSON all the way down
     assert dt.datetime.fromisoformat(events[0]["at"]).tzinfo is not None
+
+
+def test_the_command_leaves_the_store_file_whole(tmp_path):
+    """``support-kit`` closes the store before it exits: SQLite folds its write-ahead log
+    into the file, so a copy of the file alone (a backup) holds every note."""
+    import os
+    import shutil
+    import sqlite3
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORT_KIT_")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    for words in ("called, renews tonight", "renewed"):
+        subprocess.run([sys.executable, "-m", "support_kit.cli", "note", "C100005", words],
+                       env=env, capture_output=True, text=True, check=True)
+    store = next((tmp_path / "data").rglob("demo-desk.sqlite"))
+    assert not store.with_name(store.name + "-wal").exists()
+    shutil.copy(store, tmp_path / "backup.sqlite")
+    with sqlite3.connect(tmp_path / "backup.sqlite") as copy:
+        notes = copy.execute("SELECT detail FROM events WHERE customer_id = 'C100005'")
+        assert [json.loads(d)["text"] for (d,) in notes] == ["called, renews tonight",
+                                                            "renewed"]

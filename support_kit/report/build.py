@@ -26,7 +26,7 @@ from .chart import render_png
 from .memory import give_back_memory
 from .reminders import reminders, write_reminders
 from .staging import written_whole
-from .workbook import Sheet, write_workbook
+from .workbook import MAX_SHEET_ROWS, Sheet, write_workbook
 
 #: Expiry buckets of the summary, in order.
 BUCKETS = ("expired", "<=7", "<=14", "<=30", "later")
@@ -290,12 +290,14 @@ class Report:
         changed = self.changes_table()
         moved = changed[changed["change"] != "still_stopped"]
         stopped = int(self.summary()["buckets"]["expired"])
+        recent = self.recently_stopped()  # past Excel's limit the note cannot say "longer ago"
+        note = "report.more_rows" if len(recent) > MAX_SHEET_ROWS else "report.stopped_earlier_rows"
 
         return [Sheet(text(lang, "report.sheet.summary"),
                       labels.summary_rows(self.summary(), lang)),
                 sheet("changes", moved, len(changed), "report.still_stopped_rows"),
                 sheet("recently_stopped" + {0: "_none", 1: "_one"}.get(self.stopped_within, ""),
-                      self.recently_stopped(), stopped, "report.stopped_earlier_rows"),
+                      recent, stopped, note),
                 sheet("expiring", self.expiring()),
                 sheet("not_authorized", self.not_authorized()),
                 sheet("findings", self.findings(lang)),
@@ -330,6 +332,8 @@ class Report:
             shown = labels.for_display(frame, lang, self.timezone)
             sections.append({"id": section_id, "title": text(lang, f"report.{key}"),
                              "total": total, "columns": list(shown.columns),
+                             "more": "report.more_in_customers" if section_id == "expired"
+                             else "report.more_in_files",  # the workbook has the recent ones
                              "widths": labels.column_widths(frame.columns),
                              "rows": list(shown.itertuples(index=False, name=None))})
         return render("report.html", summary=self.summary(), sections=sections, lang=lang,
@@ -428,7 +432,7 @@ def _page_texts(summary: dict, lang: str) -> dict:
                                rejected=summary["rows_rejected"]),
             "changes_line": text(lang, "report.changes_since", since=day(since)) if since
             else text(lang, "report.changes_none"),
-            "more": lambda n: text(lang, "report.more_in_files", n=n),
+            "more": lambda n, key="report.more_in_files": text(lang, key, n=n),
             "heading": lambda column: labels.heading(lang, column),
             "state_label": lambda state: labels.state_label(lang, state),
             "change_label": lambda change: labels.change_label(lang, change),
