@@ -255,3 +255,16 @@ def test_the_page_sends_the_lead_to_customers_csv_for_all_stopped(demo):
     assert f"… und {stopped} weitere: alle stehen in customers.csv." in page
     assert f"… und {len(report.expiring()) - 5} weitere: siehe report.xlsx oder customers.csv" \
         in page
+
+
+def test_the_page_sends_the_lead_to_changes_csv_for_all_changes(demo, tmp_path, capsys):
+    """The page shows the first changes; every one (the still stopped too) is in
+    changes.csv, which it names (the workbook holds only the movements)."""
+    from support_kit.store import Store
+
+    week_ago = (AS_OF - dt.timedelta(days=7)).isoformat()
+    assert run_cli(capsys, "report", "--as-of", week_ago, "--out", str(tmp_path))[0] == 0
+    report = build_report(demo, AS_OF).follow_up(Store.open())
+    changed = len(report.changes_table())
+    assert changed > 2
+    assert f"… und {changed - 2} weitere: alle stehen in changes.csv." in report.html(2)

@@ -321,19 +321,21 @@ class Report:
         lang = language(self.lang)
         sections = []
         changed = self.changes_table()
-        for section_id, key, (frame, total) in (
-            ("changes", "changes_title", (changed.head(max_rows), len(changed))),
-            ("expired", "section_expired", self._head("expired", lang, max_rows)),
-            ("expiring", "section_expiring", self._head("expiring", lang, max_rows)),
+        # where the rows past the page's are: the workbook holds the whole lists, but only
+        # the movements of the changes and only the recently stopped
+        for section_id, key, (frame, total), rest in (
+            ("changes", "changes_title", (changed.head(max_rows), len(changed)), "changes"),
+            ("expired", "section_expired", self._head("expired", lang, max_rows),
+             "customers"),
+            ("expiring", "section_expiring", self._head("expiring", lang, max_rows), "files"),
             ("not-authorized", "section_not_authorized",
-             self._head("not_authorized", lang, max_rows)),
-            ("findings", "section_findings", self._head("findings", lang, max_rows)),
+             self._head("not_authorized", lang, max_rows), "files"),
+            ("findings", "section_findings", self._head("findings", lang, max_rows), "files"),
         ):
             shown = labels.for_display(frame, lang, self.timezone)
             sections.append({"id": section_id, "title": text(lang, f"report.{key}"),
                              "total": total, "columns": list(shown.columns),
-                             "more": "report.more_in_customers" if section_id == "expired"
-                             else "report.more_in_files",  # the workbook has the recent ones
+                             "more": f"report.more_in_{rest}",
                              "widths": labels.column_widths(frame.columns),
                              "rows": list(shown.itertuples(index=False, name=None))})
         return render("report.html", summary=self.summary(), sections=sections, lang=lang,
