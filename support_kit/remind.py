@@ -1,6 +1,7 @@
 """Reminders by e-mail, once: who is due (the report's follow-up decides), the mails they
-get (the mail merge's texts), and sending them, each recorded as ``reminder_sent`` right
-after it went out. A second run the same day finds them reminded and sends nothing.
+get (the mail merge's texts), and sending them: each mail claimed in the store first (one
+per customer and day, so two runs or panels at once never send it twice) and recorded as
+``reminder_sent`` right after it went out. A second run the same day sends nothing.
 
 >>> from support_kit.desk import Desk
 >>> plan = plan_reminders(Desk.open(as_of="2026-12-01", store="sqlite://"))
@@ -34,7 +35,7 @@ from .mail import (
 from .report import build_report
 from .report.followup import QUIET_DAYS, STOPPED_WITHIN_DAYS
 from .report.reminders import reminders
-from .store import Event
+from .store import Event, SendClaim
 
 #: The plan's columns: the mail merge's, the seller id for the event, and why a row cannot
 #: be sent ("" when it can).
@@ -131,6 +132,7 @@ class SendResult:
     sent: list[dict] = field(default_factory=list)
     not_sent: list[dict] = field(default_factory=list)
     problem: str | None = None  # why sending stopped or a mail was refused: exit 2
+    elsewhere: int = 0  # claimed by another run or agent today (sent there, not here)
 
     @property
     def ok(self) -> bool:
@@ -143,7 +145,9 @@ class SendResult:
     def headline(self) -> str:
         total = len(self.sent) + len([m for m in self.not_sent if m["sendable"]])
         return (f"{len(self.sent)} of {total} reminders sent and recorded"
-                + ("" if self.ok else "; the others were not sent and not recorded") + ".")
+                + ("" if self.ok else "; the others were not sent and not recorded")
+                + (f"; {self.elsewhere} sent today by another run or agent (not sent again)"
+                   if self.elsewhere else "") + ".")
 
     def __str__(self) -> str:
         lines = [f"sent {m['customer_id']:<12} {m['language']}  {m['to']}" for m in self.sent]
@@ -187,9 +191,10 @@ def plan_reminders(desk: Desk, as_of: dt.date | None = None,
 def send_reminders(desk: Desk, plan: ReminderPlan,
                    progress: Callable[[int, int], None] = lambda _done, _total: None,
                    recheck: bool = False) -> SendResult:
-    """Send the plan's mails, one connection, each recorded as ``reminder_sent`` right after
-    it went out. ``recheck`` plans again first and sends only to those still due (a preview
-    may be old: someone else may have reminded them meanwhile).
+    """Send the plan's mails, one connection, each claimed in the store first (one mail per
+    customer and day, whoever sends it) and recorded as ``reminder_sent`` right after it
+    went out; a mail that did not go out gives its claim back. ``recheck`` plans again
+    first and sends only to those still due (a preview may be old).
 
     A refused mail is skipped and told; a server that is down or stops taking mails ends
     the run. Either way :attr:`SendResult.problem` says so, and only sent mails are recorded.
@@ -208,21 +213,36 @@ def send_reminders(desk: Desk, plan: ReminderPlan,
     progress(0, total)
     if not pending:  # nothing due: the server is not even asked
         return result
+    store, day = desk.store, plan.as_of
     try:
         with Outbox(server) as outbox:
             while pending:
                 r = pending[0]
-                message = compose(mail_from, r.contact_email, r.subject, r.body, r.language)
+                held = store.claim_send(r.customer_id, day, desk.agent)  # before it goes out
+                if held is not None:  # another run or agent sends (or sent) this one
+                    result.not_sent.append(_entry(r, _held(held, desk.settings.timezone),
+                                                  sendable=False))
+                    result.elsewhere += 1
+                    pending.popleft()
+                    progress(total - len(pending), total)
+                    continue
                 try:
+                    message = compose(mail_from, r.contact_email, r.subject, r.body,
+                                      r.language)
                     outbox.send(message)
                 except MailRefused as exc:
+                    store.release_send(r.customer_id, day)
                     refused += 1
                     result.not_sent.append(_entry(r, f"refused: {exc}"))
+                except BaseException:
+                    store.release_send(r.customer_id, day)  # not sent: a later run may
+                    raise
                 else:
-                    desk.store.record(Event("reminder_sent", r.customer_id, r.seller_id or None, {
-                        "to": r.contact_email, "subject": message["Subject"],
-                        "language": r.language, "channel": "e-mail",
-                        "message_id": message["Message-ID"]}, desk.agent))
+                    store.complete_send(r.customer_id, day, Event(
+                        "reminder_sent", r.customer_id, r.seller_id or None, {
+                            "to": r.contact_email, "subject": message["Subject"],
+                            "language": r.language, "channel": "e-mail",
+                            "message_id": message["Message-ID"]}, desk.agent))
                     result.sent.append({"customer_id": r.customer_id, "to": r.contact_email,
                                         "language": r.language, "subject": message["Subject"]})
                 pending.popleft()
@@ -252,6 +272,18 @@ def check_sendable(as_of: dt.date, quiet_days: int, timezone: str) -> None:
         raise SupportKitError(
             f"--quiet-days {quiet_days} would send the same sellers a reminder on every run; "
             "use 1 or more.")
+
+
+def _held(claim: SendClaim, timezone: str) -> str:
+    """Why a mail is not sent by this run: someone sends or sent it today."""
+    from zoneinfo import ZoneInfo
+
+    if claim.sent:
+        at = claim.sent_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+        return f"already reminded today by {claim.agent} at {at}; not sent again"
+    at = claim.claimed_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    return (f"being sent by {claim.agent} since {at} (another run); not sent again today. "
+            "If that run was stopped, check the seller's history before writing to them")
 
 
 def _entry(row, reason: str, sendable: bool = True) -> dict:

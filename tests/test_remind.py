@@ -2,6 +2,12 @@
 the mails read back as the sellers would get them."""
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -208,3 +214,37 @@ def test_starttls_where_offered_smtps_and_a_certificate_checked(tmp_path, capsys
         mail_env(server.url())
         assert run_cli(capsys, "remind", str(listed), "--send")[0] == 0
         assert [(m.to, m.encrypted) for m in server.mails] == [(["shopU@example.de"], True)]
+
+
+SENDER = """
+import sys, time
+from support_kit import cli
+start = float(sys.argv[1])
+while time.time() < start:
+    time.sleep(0.005)
+sys.exit(cli.main(["remind", sys.argv[2], "--send", "--json"]))
+"""
+
+
+def test_two_runs_at_once_send_each_seller_one_mail(tmp_path, mail_env, smtp_server,
+                                                    desk_store):
+    mail_env(smtp_server.url())
+    sellers = [f"S{n:03d}" for n in range(40)]
+    listed = write_csv(tmp_path / "customers.csv", [
+        customer(c, authorized_at=day(-365 + 5)) for c in sellers])
+    start = str(time.time() + 3)  # both open the fresh store and plan, then send together
+    runs = [subprocess.Popen([sys.executable, "-c", SENDER, start, str(listed)],
+                             env=os.environ.copy(), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=180) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    received = Counter(mail.to[0] for mail in smtp_server.mails)
+    assert received == Counter({f"shop{c}@example.de": 1 for c in sellers})
+    assert [len(reminders_sent(c)) for c in sellers] == [1] * 40
+    first, second = ({m["customer_id"] for m in json.loads(out)["sent"]}
+                     for out, _err in outputs)
+    assert not first & second and first | second == set(sellers)
+    for (out, _err), other in zip(outputs, (second, first), strict=True):
+        told = json.loads(out)["not_sent"]  # claimed by the other run: named, not sent
+        assert all("not sent again" in m["reason"] and not m["sendable"] for m in told)
+        assert {m["customer_id"] for m in told} <= other

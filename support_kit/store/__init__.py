@@ -9,8 +9,9 @@
 
 from .engine import default_url, masked
 from .events import CONTACT_KINDS, EVENT_KINDS, NOTE_KINDS, Event, Timeline, utc
+from .sends import SendClaim
 from .store import Renewal, Store
 from .vault import TokenVault
 
-__all__ = ["CONTACT_KINDS", "EVENT_KINDS", "NOTE_KINDS", "Event", "Renewal", "Store", "Timeline",
-           "TokenVault", "default_url", "masked", "utc"]
+__all__ = ["CONTACT_KINDS", "EVENT_KINDS", "NOTE_KINDS", "Event", "Renewal", "SendClaim", "Store",
+           "Timeline", "TokenVault", "default_url", "masked", "utc"]

@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from ..errors import SupportKitError
 from ..folders import data_dir
 
 SQLITE_BUSY_S = 30
+#: A write that must not be lost (a spent code's token, a sent mail's record) is tried this
+#: often while the store is busy or briefly unreachable, pausing between tries.
+WRITE_TRIES = 3
+WRITE_PAUSE_S = 1.0
 #: The newest migration in ``migrations/versions`` (a test holds the two together).
-HEAD = "0002"
+HEAD = "0003"
 _PG_MIGRATION_LOCK = 0x5375_7070  # any constant: one advisory lock for schema changes
 
 
@@ -148,3 +153,20 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def retried(write: Callable[[], None], tries: int = WRITE_TRIES,
+            pause: float = WRITE_PAUSE_S) -> None:
+    """Run ``write`` (one transaction) again while the store is locked or unreachable;
+    the last failure is raised.
+
+    >>> retried(lambda: None)
+    """
+    for attempt in range(1, tries + 1):
+        try:
+            write()
+            return
+        except OperationalError:
+            if attempt == tries:
+                raise
+            time.sleep(pause * attempt)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 #: SQLite autoincrements only INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
@@ -57,4 +58,16 @@ report_runs = Table(
     Column("agent", String(200), nullable=False),
     Column("counts", Text(), nullable=False),
     Column("states", LargeBinary(), nullable=False),
+)
+
+send_claims = Table(
+    "send_claims", metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),  # "reminder"
+    Column("customer_id", String(200), nullable=False),
+    Column("day", Date(), nullable=False),  # the desk's day the mail is for
+    Column("agent", String(200), nullable=False),
+    Column("claimed_at", DateTime(), nullable=False),
+    Column("sent_at", DateTime()),  # None: being sent (or the sender stopped midway)
+    UniqueConstraint("kind", "customer_id", "day", name="uq_send_claims_once"),
 )

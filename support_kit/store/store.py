@@ -18,6 +18,7 @@ from ..errors import SupportKitError
 from . import engine as engines
 from .events import EVENT_KINDS, Event, utc
 from .schema import events, renewals, report_runs
+from .sends import SendStore
 
 #: A claimed code not exchanged within this time is dead (Amazon's codes live 5 minutes).
 CLAIM_STALE_AFTER = dt.timedelta(minutes=10)
@@ -66,7 +67,7 @@ class RunStore:
         return (row.as_of, bytes(row.states)) if row else None
 
 
-class Store(RunStore):
+class Store(RunStore, SendStore):
     """The desk's memory. Open it with :meth:`Store.open`; safe for threads and processes.
 
     >>> store = Store.open("sqlite://")
