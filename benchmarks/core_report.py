@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 from support_kit import build_report, load_customers
+from support_kit.report.files import write_customers_csv
 
 started = time.perf_counter()
 report = build_report(load_customers(sys.argv[1]), dt.date.fromisoformat(sys.argv[3]))
-report.write_customers_csv(Path(sys.argv[2]))
+write_customers_csv(report, Path(sys.argv[2]))
 print(f"work {time.perf_counter() - started:.3f}")

@@ -1,6 +1,6 @@
 """The workbook writer, chosen by measurement: the report's own sheets written by each writer.
 
-The sheets are the kit's (``Report.sheets()``, cells made safe as the kit does) for generated
+The sheets are the kit's (``report.sheets.sheets()``, cells made safe as the kit does) for generated
 customers; each writer writes them with a bold frozen header, filters, column widths and date
 cells. The kit's writer (rustpy-xlsxwriter) is the baseline of the ratios. XlsxWriter and
 openpyxl are measured when installed (``.venv/bin/pip install xlsxwriter``; openpyxl is a
@@ -20,6 +20,7 @@ import pandas as pd
 from support_kit.customers import load
 from support_kit.demo import generate
 from support_kit.report import build_report
+from support_kit.report.sheets import sheets as report_sheets
 from support_kit.report.workbook import _cells, _widths, write_workbook
 
 AS_OF = dt.date(2026, 12, 1)
@@ -88,7 +89,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=200_000)
     args = parser.parse_args()
     report = build_report(load(generate(args.customers, AS_OF, seed=5)), AS_OF)
-    sheets = report.sheets()
+    sheets = report_sheets(report)
     rows = sum(len(sheet.rows) for sheet in sheets)
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {args.customers:,} "
           f"customers, {rows:,} rows in {len(sheets)} sheets")

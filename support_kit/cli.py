@@ -94,7 +94,7 @@ def cmd_diagnose(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from .report import build_report
+    from .report import build_report, files
     from .report.staging import check_folder
 
     stages = _Stages(sys.stderr.isatty())
@@ -107,7 +107,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     stages("evaluated states, dates and findings")
     report.follow_up(desk.store, args.stopped_within, args.quiet_days)
     stages("compared with the last run; contacts from the desk")
-    for path in report.write_all(out, settings, progress=stages):
+    for path in files.write_all(report, out, settings, progress=stages):
         print(path)
     report.record_run(desk.store, settings.agent)  # only a run whose files were all written
     stages("recorded the run")

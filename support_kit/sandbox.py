@@ -261,194 +261,245 @@ def participation(account: Account) -> dict:
             "participation": {"isParticipating": True, "hasSuspendedListings": False}}
 
 
-def _handler(sandbox: Sandbox) -> type[LimitedHandler]:
-    class Handler(LimitedHandler):
-        server_version = "SupportKitSandbox/0.1"
-        timeout = sandbox.idle_timeout
-        protocol_version = "HTTP/1.1"
+# --- the HTTP side: each route a small function of the sandbox and the request -----------
+@dataclass(frozen=True)
+class Answer:
+    """What a route answers: a status, a body and its type, extra headers."""
 
-        def log_message(self, *args: object) -> None:  # quiet: tests and notebooks
-            pass
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
 
-        # --- plumbing --------------------------------------------------------------------
-        def _send(self, status: int, body: bytes, content_type: str,
-                  headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(body)
 
-        def _json(self, status: int, data: object, headers: dict[str, str] | None = None
-                  ) -> None:
-            self._send(status, json.dumps(data).encode(), "application/json", headers)
+#: A fault that drops the connection instead of answering.
+DROPPED = Answer(0)
 
-        def _html(self, status: int, page: str) -> None:
-            self._send(status, page.encode(), "text/html; charset=utf-8")
 
-        def _faulty(self) -> bool:
-            """Apply injected faults; True when the request was answered by a fault."""
-            faults = sandbox.faults
-            if faults.latency_ms:
-                time.sleep(faults.latency_ms / 1000)
-            if sandbox.roll(faults.drop_rate):
-                self.close_connection = True
-                self.connection.close()
-                return True
-            if sandbox.roll(faults.throttle_rate):
-                self._json(429, {"errors": [{"code": "QuotaExceeded",
+def json_answer(status: int, data: object, headers: dict[str, str] | None = None) -> Answer:
+    """An answer with a JSON body.
+
+    >>> json_answer(429, {"errors": []}, {"Retry-After": "0"})
+    Answer(status=429, body=b'{"errors": []}', content_type='application/json', \
+headers=(('Retry-After', '0'),))
+    """
+    return Answer(status, json.dumps(data).encode(), "application/json",
+                  tuple((headers or {}).items()))
+
+
+def html_answer(status: int, page: str) -> Answer:
+    return Answer(status, page.encode(), "text/html; charset=utf-8")
+
+
+def not_found() -> Answer:
+    return json_answer(404, {"errors": [{"code": "NotFound", "message": "Not found"}]})
+
+
+def fault(sandbox: Sandbox) -> Answer | None:
+    """An injected fault's answer (:data:`DROPPED` to drop the connection), or None."""
+    faults = sandbox.faults
+    if faults.latency_ms:
+        time.sleep(faults.latency_ms / 1000)
+    if sandbox.roll(faults.drop_rate):
+        return DROPPED
+    if sandbox.roll(faults.throttle_rate):
+        return json_answer(429, {"errors": [{"code": "QuotaExceeded",
                                              "message": "You exceeded your quota for the "
                                              "requested resource."}]}, {"Retry-After": "0"})
-                return True
-            if sandbox.roll(faults.fail_rate):
-                self._json(503, {"errors": [{"code": "ServiceUnavailable",
+    if sandbox.roll(faults.fail_rate):
+        return json_answer(503, {"errors": [{"code": "ServiceUnavailable",
                                              "message": "Service temporarily unavailable."}]})
-                return True
-            if sandbox.roll(faults.malformed_rate):
-                self._send(200, b'{"payload": {"sellingPlan": ', "application/json")
-                return True
-            return False
+    if sandbox.roll(faults.malformed_rate):
+        return Answer(200, b'{"payload": {"sellingPlan": ')
+    return None
 
-        def _language(self, q: dict[str, str]) -> str:
-            """The page's language: the link's ``language`` (training), else the browser's."""
-            wanted = q.get("language") or self.headers.get("Accept-Language", "")[:2]
-            return wanted.lower() if wanted.lower() in LANGUAGES else "en"
 
-        def _query(self) -> dict[str, str]:
-            return {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+def page_language(q: dict[str, str], accept_language: str) -> str:
+    """A page's language: the link's ``language`` (training), else the browser's.
 
-        def _form(self) -> dict[str, str] | None:
-            body = self.read_body()  # None: too large or malformed, already answered
-            if body is None:
-                return None
-            raw = body.decode("utf-8", "replace")
-            return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+    >>> page_language({"language": "DE"}, "en-GB"), page_language({}, "xx")
+    ('de', 'en')
+    """
+    wanted = (q.get("language") or accept_language[:2]).lower()
+    return wanted if wanted in LANGUAGES else "en"
 
-        # --- routes ----------------------------------------------------------------------
-        def do_POST(self) -> None:
-            path = urlsplit(self.path).path
-            form = self._form() if path in ("/auth/o2/token", "/apps/authorize/confirm") \
-                else {}
-            if form is None:
-                return
-            if path == "/auth/o2/token":
-                if not self._faulty():
-                    self._json(*sandbox.token(form))
-            elif path == "/apps/authorize/confirm":
-                self._confirm(form)
-            else:
-                self._json(404, {"errors": [{"code": "NotFound", "message": "Not found"}]})
 
-        def do_GET(self) -> None:
-            path = urlsplit(self.path).path
-            if path.startswith("/sellers/v1/"):
-                if not self._faulty():
-                    self._sellers(path)
-            elif path == "/apps/authorize/consent":
-                self._consent(self._query())
-            elif path == "/callback":
-                params = self._query()
-                self._html(200, render("sandbox/callback.html", params=params,
-                                       lang=sandbox.languages.get(params.get("state", ""),
-                                                                  self._language({})),
-                                       url=f"{sandbox.url}{self.path}"))
-            elif path == "/":
-                self._html(200, render("sandbox/message.html", title="support_kit sandbox",
-                                       code=None, message="A local Amazon for demo, training "
-                                       "and tests. Nothing here reaches Amazon."))
-            else:
-                self._json(404, {"errors": [{"code": "NotFound", "message": "Not found"}]})
+def token_endpoint(sandbox: Sandbox, form: dict[str, str]) -> Answer:
+    """``POST /auth/o2/token``: Login with Amazon."""
+    return fault(sandbox) or json_answer(*sandbox.token(form))
 
-        def _sellers(self, path: str) -> None:
-            account = sandbox.account_for(self.headers.get("x-amz-access-token", ""))
-            if account is None:
-                self._json(403, {"errors": [{"code": "Unauthorized", "message":
+
+def sellers_api(sandbox: Sandbox, path: str, access_token: str) -> Answer:
+    """``GET /sellers/v1/...``: getAccount and getMarketplaceParticipations."""
+    account = sandbox.account_for(access_token)
+    if account is None:
+        return json_answer(403, {"errors": [{"code": "Unauthorized", "message":
                                              "Access to requested resource is denied.",
                                              "details": "The access token you provided is "
                                              "revoked, malformed or invalid."}]})
-                return
-            if sandbox.client_secret_expired:
-                self._json(403, {"errors": [DENIED | {"details": SECRET_EXPIRED}]})
-                return
-            limit = {"x-amzn-RateLimit-Limit": "0.016"}
-            if path == "/sellers/v1/account" and not (
-                    sandbox.account_role and marketplaces.lookup(account.country_code).region
-                    in ACCOUNT_REGIONS):
-                self._json(403, {"errors": [DENIED]})
-            elif path == "/sellers/v1/account":
-                self._json(200, {"payload": {
-                    "businessType": "PRIVATE_LIMITED",
-                    "sellingPlan": account.plan,
-                    "marketplaceParticipationList": [participation(account)],
-                }}, limit)
-            elif path == "/sellers/v1/marketplaceParticipations":
-                self._json(200, {"payload": [participation(account)]}, limit)
-            else:
-                self._json(404, {"errors": [{"code": "NotFound", "message": "Not found"}]})
+    if sandbox.client_secret_expired:
+        return json_answer(403, {"errors": [DENIED | {"details": SECRET_EXPIRED}]})
+    limit = {"x-amzn-RateLimit-Limit": "0.016"}
+    if path == "/sellers/v1/account" and not (
+            sandbox.account_role
+            and marketplaces.lookup(account.country_code).region in ACCOUNT_REGIONS):
+        return json_answer(403, {"errors": [DENIED]})
+    if path == "/sellers/v1/account":
+        return json_answer(200, {"payload": {
+            "businessType": "PRIVATE_LIMITED",
+            "sellingPlan": account.plan,
+            "marketplaceParticipationList": [participation(account)],
+        }}, limit)
+    if path == "/sellers/v1/marketplaceParticipations":
+        return json_answer(200, {"payload": [participation(account)]}, limit)
+    return not_found()
 
-        def _problem_page(self, q: dict[str, str]) -> str | None:
-            forced = sandbox.consent_error or (
-                "INVALID_ACCESS" if q.get("as") == "secondary" else None)
-            if forced:
-                return render("sandbox/message.html", title="We're sorry",
-                              code=consent_errors.SHOWN.get(forced, forced),
-                              message=consent_errors.AMAZON_PAGES[forced])
-            if q.get("application_id") != sandbox.settings.app_id:
-                return render("sandbox/message.html", title="We're sorry", code="MD9100",
-                              message="The application id in this link is unknown.")
-            if sandbox.draft_app and q.get("version") != "beta":
-                return render("sandbox/message.html", title="We're sorry", code="MD1000",
-                              message="This application is in draft state and can only be "
-                              "authorized with version=beta in the link.")
-            redirect = q.get("redirect_uri")
-            if redirect and "#" in redirect:
-                return render("sandbox/message.html", title="We're sorry", code="MD5110",
-                              message="The redirect_uri contains a fragment (#).")
-            if redirect and redirect not in sandbox.redirect_uris:
-                return render("sandbox/message.html", title="We're sorry", code="MD5101",
-                              message="The redirect_uri is not registered for this "
-                              "application.")
-            return None
 
-        def _consent(self, q: dict[str, str], error: str | None = None) -> None:
-            problem = self._problem_page(q)
-            if problem:
-                self._html(400, problem)
-                return
-            sign_in_as = q.get("as", "own") if q.get("as") in SIGN_IN_AS else "own"
-            account = sandbox.signed_in(q.get("state", ""), sign_in_as)
-            switch = {k: v for k, v in q.items() if k != "as"}
-            links = {who: "/apps/authorize/consent?" + urlencode(switch | {"as": who})
-                     for who in SIGN_IN_AS}
-            lang = self._language(q)
-            sandbox.languages[q.get("state", "")] = lang  # the callback page keeps it
-            self._html(200, render("sandbox/consent.html", account=account, q=q, lang=lang,
+def problem_page(sandbox: Sandbox, q: dict[str, str]) -> str | None:
+    """The consent page's error page for this link, or None when the link is good."""
+    forced = sandbox.consent_error or ("INVALID_ACCESS" if q.get("as") == "secondary" else None)
+    if forced:
+        return render("sandbox/message.html", title="We're sorry",
+                      code=consent_errors.SHOWN.get(forced, forced),
+                      message=consent_errors.AMAZON_PAGES[forced])
+    if q.get("application_id") != sandbox.settings.app_id:
+        return render("sandbox/message.html", title="We're sorry", code="MD9100",
+                      message="The application id in this link is unknown.")
+    if sandbox.draft_app and q.get("version") != "beta":
+        return render("sandbox/message.html", title="We're sorry", code="MD1000",
+                      message="This application is in draft state and can only be "
+                      "authorized with version=beta in the link.")
+    redirect = q.get("redirect_uri")
+    if redirect and "#" in redirect:
+        return render("sandbox/message.html", title="We're sorry", code="MD5110",
+                      message="The redirect_uri contains a fragment (#).")
+    if redirect and redirect not in sandbox.redirect_uris:
+        return render("sandbox/message.html", title="We're sorry", code="MD5101",
+                      message="The redirect_uri is not registered for this application.")
+    return None
+
+
+def consent_page(sandbox: Sandbox, q: dict[str, str], lang: str,
+                 error: str | None = None) -> Answer:
+    """``GET /apps/authorize/consent``: Seller Central's consent page, signed in as the
+    link's seller or as the switch says."""
+    problem = problem_page(sandbox, q)
+    if problem:
+        return html_answer(400, problem)
+    sign_in_as = q.get("as", "own") if q.get("as") in SIGN_IN_AS else "own"
+    account = sandbox.signed_in(q.get("state", ""), sign_in_as)
+    switch = {k: v for k, v in q.items() if k != "as"}
+    links = {who: "/apps/authorize/consent?" + urlencode(switch | {"as": who})
+             for who in SIGN_IN_AS}
+    sandbox.languages[q.get("state", "")] = lang  # the callback page keeps it
+    return html_answer(200, render("sandbox/consent.html", account=account, q=q, lang=lang,
                                    sign_in_as=sign_in_as, links=links, error=error))
 
-        def _confirm(self, form: dict[str, str]) -> None:
-            problem = self._problem_page(form)
-            if problem:
-                self._html(400, problem)
-                return
-            account = sandbox.signed_in(form.get("state", ""), form.get("as", "own"))
-            if account.account_type != "seller_central" or account.plan != "PROFESSIONAL":
-                self._consent(form)
-                return
-            if form.get("consent") != "on":
-                self._consent(form, error="Please tick the checkbox to confirm.")
-                return
-            redirect = form.get("redirect_uri") or sandbox.redirect_uris[0]
-            code = sandbox.issue_code(account, redirect)
-            query = urlencode({"state": form.get("state", ""),
-                               "selling_partner_id": account.seller_id,
-                               "spapi_oauth_code": code})
-            self.send_response(302)
-            self.send_header("Location", f"{redirect}{'&' if '?' in redirect else '?'}{query}")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
 
-    return Handler
+def confirm(sandbox: Sandbox, form: dict[str, str], lang: str) -> Answer:
+    """``POST /apps/authorize/confirm``: the seller agreed; redirect with a single-use code
+    (or show the consent page again for an account that cannot authorize)."""
+    problem = problem_page(sandbox, form)
+    if problem:
+        return html_answer(400, problem)
+    account = sandbox.signed_in(form.get("state", ""), form.get("as", "own"))
+    if account.account_type != "seller_central" or account.plan != "PROFESSIONAL":
+        return consent_page(sandbox, form, lang)
+    if form.get("consent") != "on":
+        return consent_page(sandbox, form, lang, error="Please tick the checkbox to confirm.")
+    redirect = form.get("redirect_uri") or sandbox.redirect_uris[0]
+    code = sandbox.issue_code(account, redirect)
+    query = urlencode({"state": form.get("state", ""), "selling_partner_id": account.seller_id,
+                       "spapi_oauth_code": code})
+    return Answer(302, headers=(("Location", f"{redirect}{'&' if '?' in redirect else '?'}"
+                                             f"{query}"),))
 
+
+def callback_page(sandbox: Sandbox, q: dict[str, str], request_path: str,
+                  accept_language: str) -> Answer:
+    """``GET /callback``: what came back, for a trainee to copy, in the consent page's
+    language."""
+    lang = sandbox.languages.get(q.get("state", ""), page_language({}, accept_language))
+    return html_answer(200, render("sandbox/callback.html", params=q, lang=lang,
+                                   url=f"{sandbox.url}{request_path}"))
+
+
+def home_page() -> Answer:
+    return html_answer(200, render("sandbox/message.html", title="support_kit sandbox",
+                                   code=None, message="A local Amazon for demo, training "
+                                   "and tests. Nothing here reaches Amazon."))
+
+
+class SandboxHandler(LimitedHandler):
+    """HTTP plumbing only: parse the request, pick the route, send its :class:`Answer`."""
+
+    server_version = "SupportKitSandbox/0.1"
+    protocol_version = "HTTP/1.1"
+    sandbox: Sandbox  # set by :func:`_handler`
+
+    def log_message(self, *args: object) -> None:  # quiet: tests and notebooks
+        pass
+
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path
+        if path not in ("/auth/o2/token", "/apps/authorize/confirm"):
+            self.answer(not_found())
+            return
+        form = self.form()
+        if form is None:  # too large or malformed, already answered
+            return
+        if path == "/auth/o2/token":
+            self.answer(token_endpoint(self.sandbox, form))
+        else:
+            self.answer(confirm(self.sandbox, form, page_language(form, self.accept_language)))
+
+    def do_GET(self) -> None:
+        path, q = urlsplit(self.path).path, self.query()
+        if path.startswith("/sellers/v1/"):
+            answer = fault(self.sandbox) or sellers_api(
+                self.sandbox, path, self.headers.get("x-amz-access-token", ""))
+        elif path == "/apps/authorize/consent":
+            answer = consent_page(self.sandbox, q, page_language(q, self.accept_language))
+        elif path == "/callback":
+            answer = callback_page(self.sandbox, q, self.path, self.accept_language)
+        elif path == "/":
+            answer = home_page()
+        else:
+            answer = not_found()
+        self.answer(answer)
+
+    @property
+    def accept_language(self) -> str:
+        return self.headers.get("Accept-Language", "")
+
+    def query(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+
+    def form(self) -> dict[str, str] | None:
+        body = self.read_body()  # None: too large or malformed, already answered
+        if body is None:
+            return None
+        raw = body.decode("utf-8", "replace")
+        return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+
+    def answer(self, answer: Answer) -> None:
+        if answer is DROPPED:
+            self.close_connection = True
+            self.connection.close()
+            return
+        self.send_response(answer.status)
+        if answer.body:
+            self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        if answer.status != 302:
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        for key, value in answer.headers:
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(answer.body)
+
+
+def _handler(sandbox: Sandbox) -> type[LimitedHandler]:
+    """The request handler class of one sandbox."""
+    return type("Handler", (SandboxHandler,),
+                {"sandbox": sandbox, "timeout": sandbox.idle_timeout})

@@ -14,6 +14,8 @@ from openpyxl import load_workbook
 
 from support_kit import build_report, load_customers
 from support_kit.config import load_settings
+from support_kit.report import files
+from support_kit.report.page import html as report_page
 
 from .conftest import AS_OF, CANARY_TOKEN, TEST_ENV, assert_no_canary, customer, run_cli, write_csv
 
@@ -88,7 +90,7 @@ def test_workbook_sheets_counts_and_no_formulas(demo_report):
 
 def test_only_the_all_sheet_stops_early_with_a_note(tmp_path, demo):
     report = build_report(demo, AS_OF)
-    report.write_xlsx(tmp_path, all_rows=10)
+    files.write_xlsx(report, tmp_path, all_rows=10)
     book = load_workbook(tmp_path / "report.xlsx", read_only=True)
     rows = {name: list(book[name].values) for name in book.sheetnames}
     assert len(rows["Alle"]) == 12 and "customers.csv" in rows["Alle"][-1][0]
@@ -178,7 +180,7 @@ def test_reminders_in_the_customers_language_without_link_in_demo(demo_report):
 
 def test_reminders_carry_the_consent_link_when_configured(tmp_path, demo):
     settings = load_settings(TEST_ENV)
-    path = build_report(demo, AS_OF).write_reminders(tmp_path, settings)
+    path = files.write_reminders(build_report(demo, AS_OF), tmp_path, settings)
     rows = read_csv(path)
     linked = next(r for r in rows if r["customer_id"] == "C100002")
     assert linked["renewal_link"].startswith(
@@ -250,7 +252,7 @@ def test_the_page_sends_the_lead_to_customers_csv_for_all_stopped(demo):
     """The workbook holds the recently stopped; the page's stopped list points to the file
     that has every one of them (the other lists: to the workbook too)."""
     report = build_report(demo, AS_OF)
-    page = report.html(max_rows=5)
+    page = report_page(report, max_rows=5)
     stopped = len(report.expired()) - 5
     assert f"… und {stopped} weitere: alle stehen in customers.csv." in page
     assert f"… und {len(report.expiring()) - 5} weitere: siehe report.xlsx oder customers.csv" \
@@ -267,4 +269,4 @@ def test_the_page_sends_the_lead_to_changes_csv_for_all_changes(demo, tmp_path, 
     report = build_report(demo, AS_OF).follow_up(Store.open())
     changed = len(report.changes_table())
     assert changed > 2
-    assert f"… und {changed - 2} weitere: alle stehen in changes.csv." in report.html(2)
+    assert f"… und {changed - 2} weitere: alle stehen in changes.csv." in report_page(report, 2)

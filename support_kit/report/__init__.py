@@ -1,5 +1,9 @@
-"""The bulk expiry report: frames and summaries, and every file the team lead gets."""
+"""The bulk expiry report: the model (:mod:`.model`, built by :func:`build_report`), and
+every file the team lead gets (:mod:`.files`: the workbook's :mod:`.sheets`, the web
+:mod:`.page`, the CSV files, the chart and the reminders' mail merge)."""
 
-from .build import Report, build_report
+from . import files
+from .build import build_report
+from .model import Report
 
-__all__ = ["Report", "build_report"]
+__all__ = ["Report", "build_report", "files"]

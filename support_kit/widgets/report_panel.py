@@ -13,10 +13,10 @@ import pandas as pd
 from .. import rules
 from ..desk import Desk
 from ..folders import reports_dir
-from ..report import Report, build_report
-from ..report.build import table_of
+from ..report import Report, build_report, files
 from ..report.followup import CONTACT_COLUMNS
 from ..report.labels import change_label, for_display
+from ..report.model import table_of
 from ..report.selection import LIST_FILES, WITHIN_DAYS, within, write_list
 from ..report.staging import written_whole
 from ..texts import LANGUAGES, format_date, language, text, value_label
@@ -175,7 +175,6 @@ class ReportPanel(Panel):
         self._label()
         if self.report is not None:
             self.report.lang = self.lang
-            self.report._chart = None  # the chart's labels too
             self._show_summary()
             offered = list(self._offered)
             self.refresh()
@@ -291,7 +290,7 @@ class ReportPanel(Panel):
     def write_all(self) -> list[Path]:
         """Write every file of the report (as ``support-kit report`` does), record the run,
         and offer the workbook and the web page for download."""
-        paths = self.report.write_all(self.folder, self.desk.settings)
+        paths = files.write_all(self.report, self.folder, self.desk.settings)
         self._record_run()
         for kind in ("xlsx", "html"):
             self._offered[kind] = self.folder / REPORT_FILES[kind]
@@ -300,9 +299,11 @@ class ReportPanel(Panel):
 
     def _report_writer(self, kind: str):
         report = self.report
-        return {"xlsx": report.write_xlsx, "html": report.write_html,
-                "csv": report.write_customers_csv,
-                "reminders": lambda out: report.write_reminders(out, self.desk.settings)}[kind]
+        return {"xlsx": lambda out: files.write_xlsx(report, out),
+                "html": lambda out: files.write_html(report, out),
+                "csv": lambda out: files.write_customers_csv(report, out),
+                "reminders": lambda out: files.write_reminders(report, out,
+                                                               self.desk.settings)}[kind]
 
     def _record_run(self) -> None:
         if not self._recorded:  # one run per report on screen, however many files
