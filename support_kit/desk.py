@@ -13,27 +13,29 @@ In demo mode the desk starts a sandbox in-process when it first needs Amazon.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pandas as pd
 
 from . import rules
 from .config import Secret, Settings, load_settings
-from .confirmation import Confirmation, code_hash, confirm_renewal, live_detail
+from .confirmation import Confirmation
 from .customers import CustomerList, load, source_for
 from .diagnosis import Diagnosis, from_row
 from .errors import SupportKitError
-from .live_check import LiveResult, check_one
-from .renewal import CallbackResult, RenewalLink, renewal_link, verify_callback
+from .keeper import Keeper, LocalKeeper
+from .keeper.local import link_detail
+from .live_check import LiveCheckRun, LiveResult
+from .renewal import CallbackResult, RenewalLink
 from .replies import ReplyDraft, reply_draft
 from .store import Event, Store, Timeline
-from .store.authorizations import with_desk_renewals
 from .texts import text
 
+__all__ = ["Desk", "link_detail"]
+
 SEARCH_COLUMNS = ("customer_id", "shop_name", "seller_id", "contact_email")
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # as urlsplit gives the host
 
 
 @dataclass
@@ -41,20 +43,26 @@ class Desk:
     """Everything a panel needs; plain Python, so it is tested without Jupyter.
 
     ``listed`` is the customer list as loaded; ``customers`` the same with the desk's
-    renewals laid over it (what every view shows).
+    renewals laid over it (what every view shows). What needs a secret or writes the
+    desk's memory goes through ``keeper`` (default: a :class:`LocalKeeper` on ``store``);
+    ``store`` is the store of an in-process keeper (kept for local callers).
     """
 
     settings: Settings
     listed: CustomerList
     as_of: dt.date | None = None
     store: Store | None = None
+    keeper: Keeper | None = field(default=None, repr=False)
     customers: CustomerList = field(init=False, repr=False)
-    _sandbox: object | None = field(default=None, repr=False)
     _search_keys: pd.Series | None = field(default=None, repr=False)
     _laid_over: tuple[int, dt.date] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.store = self.store or Store.open(settings=self.settings)
+        if self.keeper is None:
+            store = self.store or Store.open(settings=self.settings)
+            self.keeper = LocalKeeper(self.settings, store, self.listed)
+        if self.store is None:
+            self.store = getattr(self.keeper, "store", None)
         self.refresh()
 
     @classmethod
@@ -74,15 +82,15 @@ class Desk:
 
     def refresh(self) -> None:
         """Lay the store's renewals over the list again (after a renewal elsewhere)."""
-        seen = (self.store.renewals_done(), self.today)
-        self.customers = with_desk_renewals(self.listed, self.store, self.settings, self.today)
+        seen = (self.keeper.renewals_done(), self.today)
+        self.customers = self.keeper.lay_over(self.listed, self.today)
         self._search_keys = None
         self._laid_over = seen
 
     def current(self) -> CustomerList:
         """The customers with every renewal kept so far, by any agent: laid over again only
         when the store holds a new one or the day has changed (a page open since yesterday)."""
-        if self._laid_over != (self.store.renewals_done(), self.today):
+        if self._laid_over != (self.keeper.renewals_done(), self.today):
             self.refresh()
         return self.customers
 
@@ -92,39 +100,30 @@ class Desk:
 
     @property
     def agent(self) -> str:
-        return self.settings.agent
+        """Who this desk's events are recorded under: the keeper decides."""
+        return self.keeper.agent
 
     @property
     def today(self) -> dt.date:
         return self.as_of or rules.today(self.settings.timezone)
 
+    def _local(self, what: str) -> LocalKeeper:
+        if not isinstance(self.keeper, LocalKeeper):
+            raise SupportKitError(f"{what} is done by the desk's keeper service, not in this "
+                                  "session: use the desk's pages (or ask an administrator).")
+        return self.keeper
+
     def amazon(self) -> Settings:
         """Settings to reach Amazon: the real ones, or an in-process sandbox in demo mode."""
-        if not self.demo:
-            return self.settings
-        if self._sandbox is None:
-            from .sandbox import Sandbox
-
-            self._sandbox = Sandbox(self.customers, self.settings, as_of=self.today).start()
-        return self._sandbox.client_settings(self.settings)
+        return self._local("Reaching Amazon").amazon(self.today)
 
     def amazon_for(self, callback: CallbackResult) -> Settings:
         """Where to exchange a callback's code: in demo mode the sandbox that issued it
         (e.g. ``support-kit sandbox`` in another terminal) when it still runs."""
-        parts = urlsplit(callback.redirect_uri or "")
-        if self.demo and parts.hostname in LOCAL_HOSTS and parts.port:
-            base = f"{parts.scheme}://{parts.netloc}"
-            if _is_sandbox(base):
-                from dataclasses import replace
-
-                return replace(self.settings, spapi_endpoint=base, seller_central_url=base,
-                               lwa_endpoint=f"{base}/auth/o2/token")
-        return self.amazon()
+        return self._local("Exchanging a code").amazon_for(callback, self.today)
 
     def close(self) -> None:
-        if self._sandbox is not None:
-            self._sandbox.stop()
-            self._sandbox = None
+        self.keeper.close()
 
     # --- finding a customer ---------------------------------------------------------------
     def search(self, query: str, limit: int = 10) -> list[str]:
@@ -161,20 +160,19 @@ class Desk:
         return from_row(self.evaluated(customer_id), self.today, lang)
 
     def live_check(self, customer_id: str) -> LiveResult:
-        from .amazon import AmazonClient
+        """Ask Amazon about the customer's token (recorded as ``live_checked``)."""
+        return self.keeper.live_check(customer_id, self.today)
 
-        with AmazonClient(self.amazon()) as client:
-            token = self.current().refresh_tokens.get(customer_id)
-            result = check_one(client, self.evaluated(customer_id), token)
-        self.record("live_checked", customer_id, live_detail(result))
-        return result
+    def live_checks(self, customer_ids: Iterable[str] = (), concurrency: int | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> LiveCheckRun:
+        """Live-check several customers (all when none are given), each one recorded."""
+        return self.keeper.live_checks(customer_ids, self.as_of, concurrency, progress)
 
     def link(self, customer_id: str, lang: str | None = None,
              message_lang: str | None = None) -> RenewalLink:
-        link = renewal_link(self.current(), customer_id, self.amazon(), lang=lang,
-                            message_lang=message_lang)
-        self.record("link_made", customer_id, link_detail(link))
-        return link
+        """The signed consent link with the customer's instructions (``link_made``)."""
+        return self.keeper.renewal_link(customer_id, self.today, lang=lang,
+                                        message_lang=message_lang)
 
     def reply(self, customer_id: str, link: RenewalLink | None) -> ReplyDraft:
         return reply_draft(self.evaluated(customer_id), link)
@@ -182,61 +180,42 @@ class Desk:
     def verify(self, url: str, lang: str = "de", customer_id: str | None = None
                ) -> CallbackResult:
         """Check a callback; with ``customer_id`` (the one on screen) only for that customer."""
-        result = verify_callback(url, self.customers, self.amazon(), lang=lang,
-                                 customer_id=customer_id)
-        self.record_callback(result, customer_id)
-        return result
+        return self.keeper.verify_callback(url, self.today, lang, customer_id)
 
     def record_callback(self, result: CallbackResult, on_screen: str | None = None) -> None:
-        """Record a callback check (``callback_verified`` or ``callback_rejected``); a second
-        look at a callback whose renewal is already kept records nothing new."""
-        if result.ok and result.code is not None:
-            known = self.store.renewal(code_hash(result))
-            if known is not None and known.done:
-                return
-        kind = "callback_verified" if result.ok else "callback_rejected"
-        self.record(kind, str(result.customer_id or on_screen or ""),
-                    {"problems": list(result.problems), "seller_new": result.seller_new,
-                     "selling_partner_id": result.selling_partner_id},
-                    seller_id=result.selling_partner_id)
+        """Record a callback checked outside :meth:`verify` (``callback_verified`` or
+        ``callback_rejected``); a callback whose renewal is already kept records nothing."""
+        self._local("Recording a callback check").record_callback(result, on_screen)
 
     def confirm(self, callback: CallbackResult, lang: str = "de") -> Confirmation:
         """Exchange the verified callback's code once, keep the token, check it live."""
-        confirmation = confirm_renewal(callback, self.listed, self.settings,
-                                       self.amazon_for(callback), self.store, lang=lang,
-                                       as_of=self.as_of)
+        confirmation = self.keeper.confirm(callback, self.as_of, lang)
         self.refresh()
         return confirmation
 
     # --- the desk's memory ----------------------------------------------------------------
     def record_live_checks(self, results: list[LiveResult]) -> int:
-        """Record a run of live checks, one ``live_checked`` event per customer."""
-        frame = self.customers.customers
-        sellers = dict(zip(frame["customer_id"], frame["seller_id"], strict=True))
-        return self.store.record_many(
-            Event("live_checked", r.customer_id, str(sellers.get(r.customer_id) or "") or None,
-                  live_detail(r), self.agent) for r in results)
+        """Record a run of live checks made outside :meth:`live_checks`, one each."""
+        return self._local("Recording live checks").record_live_checks(results, self.customers)
 
     def record(self, kind: str, customer_id: str, detail: dict | None = None,
                seller_id: str | None = None) -> Event:
-        """Record one step for ``customer_id`` as the current agent."""
+        """Record one step for ``customer_id``; the keeper records it under the agent."""
         if seller_id is None and customer_id:
             rows = self.customers.customers
             found = rows.loc[rows["customer_id"] == customer_id, "seller_id"]
             seller_id = str(found.iloc[0]) if len(found) and str(found.iloc[0]) else None
-        return self.store.record(Event(kind, customer_id, seller_id, detail or {}, self.agent))
+        return self.keeper.record(Event(kind, customer_id, seller_id, detail or {}, self.agent))
 
     def refresh_token(self, customer_id: str) -> Secret | None:
         """The customer's newest refresh token (the desk's renewal, else the list's), for the
         integration: a :class:`~support_kit.config.Secret`, never shown."""
-        customers = self.current()
-        customers.find(customer_id)  # a clear error for an unknown id
-        return customers.refresh_tokens.get(customer_id)
+        return self.keeper.refresh_token(customer_id, self.today)
 
     def history(self, customer_id: str, lang: str = "de") -> Timeline:
         """The customer's events, newest first."""
         self.customers.find(customer_id)  # a clear error for an unknown id
-        return Timeline(customer_id, tuple(self.store.history(customer_id)), lang,
+        return Timeline(customer_id, tuple(self.keeper.history(customer_id)), lang,
                         self.settings.timezone)
 
     def note(self, customer_id: str, note: str, contacted: bool = False,
@@ -248,18 +227,3 @@ class Desk:
         return self.record("contacted" if contacted else "note", customer_id,
                            {"text": note.strip()})
 
-
-def link_detail(link: RenewalLink) -> dict:
-    """A link as an event's detail: where it points and until when (not the link itself)."""
-    return {"host": link.host, "region": link.region, "lang": link.lang,
-            "valid_until": link.state_expires_at.date().isoformat()}
-
-
-def _is_sandbox(base: str) -> bool:
-    import requests
-
-    try:
-        page = requests.get(base + "/", timeout=2)
-    except requests.RequestException:
-        return False
-    return page.ok and "support_kit sandbox" in page.text
