@@ -141,7 +141,8 @@ def test_german_report_leads_with_changes_shows_contacts_and_no_raw_ids(desk, tm
     desk.store.record(Event("contacted", "C100006", agent="anna",
                             at=dt.datetime(2026, 11, 30, 9, 15, tzinfo=dt.UTC)))
     desk.store.record(Event("note", "C100006", agent="anna",
-                            detail={"text": "ruft Freitag zurück"}))
+                            detail={"text": "ruft Freitag zurück"},
+                            at=dt.datetime(2026, 11, 30, 9, 20, tzinfo=dt.UTC)))
 
     panel = ReportPanel(desk, out_dir=tmp_path / "now")
     changes = panel.report.changes.counts()
