@@ -2,8 +2,9 @@
 
 The steps, each before the next: a token key to keep the token (else refused before the
 code is used), the code claimed in the store (a second exchange says "already renewed"),
-the exchange at Amazon, the token sealed and the ``renewed`` event in one transaction, and a
-live check with the new token.
+the exchange at Amazon, the token sealed and the ``renewed`` event in one transaction (tried
+again while the store is busy; if it still cannot take them they wait, sealed, in a private
+file that the next opening of the store takes in), and a live check with the new token.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import requests
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import rules
 from .amazon import AmazonClient, AmazonError
@@ -51,6 +53,8 @@ class Confirmation:
     message: str
     renewal: Renewal | None = None
     live: LiveResult | None = None
+    lang: str = "de"
+    problem: str | None = None  # amazon_problem, store_problem: what failed, for programs
 
     @property
     def ok(self) -> bool:
@@ -64,9 +68,8 @@ class Confirmation:
                 "renewed_by": self.renewal.agent if self.renewal else None,
                 "live_state": self.live.live_state if self.live else None,
                 "detail": self.live.detail if self.live else None,
-                "request_id": self.live.request_id if self.live else None}
-
-    lang: str = "de"
+                "request_id": self.live.request_id if self.live else None,
+                "problem": self.problem}
 
     def __str__(self) -> str:
         if self.live is None:
@@ -146,10 +149,22 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
         except BaseException:
             store.release(key)
             raise
+        if grant.refresh_token is None:  # Amazon said yes but gave nothing to keep
+            store.release(key)
+            detail = text(lang, "confirm.no_refresh_token")
+            return Confirmation("failed", customer_id, seller, callback.seller_new,
+                                text(lang, "confirm.failed", detail=detail),
+                                live=LiveResult(customer_id, "error", detail=detail,
+                                                request_id=grant.request_id),
+                                lang=lang, problem="amazon_problem")
         renewed = Event("renewed", customer_id, seller, {
             "seller_new": callback.seller_new, "authorized_source": "desk",
             "renewed_at": now.isoformat()}, settings.agent, now)
-        store.complete(key, vault.seal(grant.refresh_token), now, renewed)
+        sealed = vault.seal(grant.refresh_token)
+        try:
+            store.complete(key, sealed, now, renewed)  # tried again while the store is busy
+        except SQLAlchemyError as exc:  # the code is spent: its token must not be lost
+            return _kept_aside(store, key, sealed, now, renewed, exc, callback, lang)
         renewal = store.renewal(key)
         day = as_of or rules.today(settings.timezone)
         desk = with_desk_renewals(customers, store, settings, max(day, now.date()))
@@ -164,6 +179,22 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
     return Confirmation("renewed", customer_id, seller, callback.seller_new,
                         text(lang, "confirm.renewed", date=format_date(local, lang)),
                         renewal, live, lang)
+
+
+def _kept_aside(store: Store, key: str, sealed: str, now: dt.datetime, renewed: Event,
+                exc: SQLAlchemyError, callback: CallbackResult, lang: str) -> Confirmation:
+    """The store could not take a spent code's token: keep it (sealed) in a private file
+    that the next opening of the store takes in, and say so in one line."""
+    reason = " ".join(str(getattr(exc, "orig", None) or type(exc).__name__).split())[:200]
+    try:
+        where = store.keep_aside(key, sealed, now, renewed)
+    except OSError as error:
+        message = text(lang, "confirm.token_lost", reason=reason,
+                       error=error.strerror or type(error).__name__)
+    else:
+        message = text(lang, "confirm.kept_aside", reason=reason, file=str(where))
+    return Confirmation("failed", renewed.customer_id, renewed.seller_id, callback.seller_new,
+                        message, lang=lang, problem="store_problem")
 
 
 def _used_elsewhere(renewal: Renewal, customer_id: str, seller: str | None,

@@ -29,3 +29,16 @@ def reports_dir(as_of: dt.date) -> Path:
 def training_dir() -> Path:
     """The folder for the trainees' saved quiz answers."""
     return data_dir() / "training"
+
+
+def private_folder(folder: Path) -> Path:
+    """``folder`` made (with its parents) for this user only (0700): the desk's files hold
+    customers' addresses, notes and sealed tokens.
+
+    >>> import tempfile
+    >>> made = private_folder(Path(tempfile.mkdtemp()) / "a" / "b")
+    >>> oct(made.stat().st_mode & 0o777)
+    '0o700'
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder

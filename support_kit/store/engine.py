@@ -73,22 +73,39 @@ def connect(url: str, create_folder: bool = False) -> Engine:
             raise SupportKitError(
                 f"SUPPORT_KIT_STORE={masked(url)}: the folder {folder} does not exist. Check "
                 "the path (an absolute path needs four slashes: sqlite:////path/desk.sqlite).")
+    busy = _busy_seconds(parsed, url) if sqlite else SQLITE_BUSY_S
     try:
         engine = create_engine(parsed, pool_pre_ping=not sqlite,
-                               connect_args={"timeout": SQLITE_BUSY_S} if sqlite else {})
+                               connect_args={"timeout": busy} if sqlite else {})
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise SupportKitError(
             f"The store {masked(url)} needs a database driver that is not installed "
             f"({exc}). For PostgreSQL: pip install 'support_kit[postgres]'.") from None
     if sqlite:
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda dbapi, _record: _sqlite_pragmas(dbapi, busy))
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _busy_seconds(parsed, url: str) -> float:
+    """How long an SQLite store waits for another writer: ``?timeout=`` seconds in the URL
+    (``sqlite:////path/desk.sqlite?timeout=5``), else :data:`SQLITE_BUSY_S`."""
+    value = parsed.query.get("timeout")
+    if value is None:
+        return SQLITE_BUSY_S
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1
+    if not 0 <= seconds <= 3600:
+        raise SupportKitError(f"SUPPORT_KIT_STORE={masked(url)}: timeout= must be the seconds "
+                              "to wait for a busy store, from 0 to 3600.")
+    return seconds
+
+
+def _sqlite_pragmas(dbapi_connection, busy: float) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_S * 1000}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

@@ -7,15 +7,17 @@ import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import String, and_, cast, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError, IntegrityError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from ..config import Settings, load_settings
 from ..errors import SupportKitError
 from . import engine as engines
+from . import kept_aside
 from .events import EVENT_KINDS, Event, utc
 from .schema import events, renewals, report_runs
 from .sends import SendStore
@@ -82,6 +84,7 @@ class Store(RunStore, SendStore):
     def __init__(self, engine: Engine, url: str):
         self.engine = engine
         self.url = url
+        self.recovered: list[str] = []  # renewals kept aside earlier, stored on opening
 
     @classmethod
     def open(cls, url: str | None = None, settings: Settings | None = None) -> Store:
@@ -104,7 +107,8 @@ class Store(RunStore, SendStore):
                         f"The store {engines.masked(url)} cannot be opened "
                         f"({str(exc.orig).strip()[:200]}). Check SUPPORT_KIT_STORE: it must name "
                         "a database (an SQLite file or a running server).") from None
-                cls._opened[url] = cls(engine, url)
+                store = cls._opened[url] = cls(engine, url)
+                store.recovered = store.recover_kept()
             return cls._opened[url]
 
     @classmethod
@@ -187,15 +191,58 @@ class Store(RunStore, SendStore):
 
     def complete(self, code_hash: str, sealed_token: str, at: dt.datetime | None = None,
                  event: Event | None = None) -> None:
-        """Keep the exchanged token (sealed) and, in the same transaction, its event."""
-        with self.engine.begin() as connection:
-            connection.execute(update(renewals).where(renewals.c.code_hash == code_hash)
-                               .values(token=sealed_token, renewed_at=_naive(utc(at))))
-            if event is not None:
-                connection.execute(insert(events), [{
-                    "at": _naive(event.at), "agent": event.agent, "kind": event.kind,
-                    "customer_id": event.customer_id, "seller_id": event.seller_id,
-                    "detail": event.detail_json()}])
+        """Keep the exchanged token (sealed) and, in the same transaction, its event; tried
+        again while the store is busy. A claim given up meanwhile is made again from the
+        event (the code is spent: its token must be kept)."""
+        at_naive = _naive(utc(at))
+
+        def write() -> None:
+            with self.engine.begin() as connection:
+                done = connection.execute(
+                    update(renewals).where(renewals.c.code_hash == code_hash)
+                    .values(token=sealed_token, renewed_at=at_naive))
+                if done.rowcount == 0 and event is not None:
+                    connection.execute(insert(renewals), [{
+                        "code_hash": code_hash, "customer_id": event.customer_id,
+                        "seller_id": event.seller_id, "agent": event.agent,
+                        "seller_new": bool(event.detail.get("seller_new")),
+                        "claimed_at": at_naive, "renewed_at": at_naive,
+                        "token": sealed_token}])
+                if event is not None:
+                    connection.execute(insert(events), [{
+                        "at": _naive(event.at), "agent": event.agent, "kind": event.kind,
+                        "customer_id": event.customer_id, "seller_id": event.seller_id,
+                        "detail": event.detail_json()}])
+
+        engines.retried(write)
+
+    def keep_aside(self, code_hash: str, sealed_token: str, at: dt.datetime,
+                   event: Event) -> Path:
+        """Keep a spent code's sealed token and event in a private file when the store
+        cannot take them; :meth:`recover_kept` (run on opening) stores them later."""
+        return kept_aside.keep_aside(self.url, {
+            "code_hash": code_hash, "token": sealed_token, "at": utc(at).isoformat(),
+            "event": event.to_dict() | {"detail": json.loads(event.detail_json())}})
+
+    def recover_kept(self) -> list[str]:
+        """Store the renewals kept aside for this store (see :meth:`keep_aside`); returns
+        the customers whose renewal was recovered. Left waiting while the store is busy."""
+        recovered = []
+        for path, entry in kept_aside.waiting(self.url):
+            e = entry["event"]
+            event = Event(e["kind"], e["customer_id"], e["seller_id"], e["detail"], e["agent"],
+                          dt.datetime.fromisoformat(e["at"]))
+            known = self.renewal(entry["code_hash"])
+            try:
+                if known is None or not known.done:
+                    engines.retried(lambda entry=entry, event=event: self.complete(
+                        entry["code_hash"], entry["token"],
+                        dt.datetime.fromisoformat(entry["at"]), event), tries=1)
+            except OperationalError:
+                break  # still busy: the next opening tries again
+            path.unlink(missing_ok=True)
+            recovered.append(event.customer_id)
+        return recovered
 
     def release(self, code_hash: str) -> None:
         """Give a claimed code back after a failed exchange."""
