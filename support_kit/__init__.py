@@ -10,6 +10,7 @@ from .config import Secret, Settings, load_settings
 from .confirmation import Confirmation
 from .customers import CustomerList, demo_path, source_for
 from .customers import load as load_customers
+from .dates import today
 from .demo import DEMO_AS_OF
 from .desk import Desk
 from .diagnosis import Diagnosis, diagnose
@@ -18,7 +19,7 @@ from .live_check import LiveCheckRun, LiveResult, live_check
 from .remind import ReminderPlan, SendResult, plan_reminders, send_reminders
 from .renewal import CallbackResult, RenewalLink, renewal_link, verify_callback
 from .report import Report, build_report
-from .rules import evaluate, today
+from .rules import evaluate
 from .store import Event, Store, Timeline
 
 __all__ = [

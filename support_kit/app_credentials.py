@@ -14,8 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
+from .dates import parse_day
 from .errors import SupportKitError
 from .texts import format_date, text
 
@@ -72,7 +71,7 @@ def parse_expiry(value: str, timezone: str, client_id: str | None = None) -> dt.
     value = value.strip()
     if not value:
         return None
-    day = _day(value, timezone)
+    day = parse_day(value, timezone)
     if day is not None:
         return day
     if Path(value).is_file():
@@ -80,14 +79,6 @@ def parse_expiry(value: str, timezone: str, client_id: str | None = None) -> dt.
     raise SupportKitError(f"{SETTING}={value!r} is neither a date (2027-05-01 or 01.05.2027) "
                           "nor a saved APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY notification "
                           "file. Set the day the app's LWA client secret expires.")
-
-
-def _day(value: str, timezone: str) -> dt.date | None:
-    """A date or a time with offset as the desk's calendar day, the way the rules read dates."""
-    from .rules import parse_dates
-
-    days, _bad = parse_dates(pd.Series([value]), timezone)
-    return None if pd.isna(days.iloc[0]) else days.iloc[0].date()
 
 
 def read_notification(path: Path, timezone: str, client_id: str | None = None) -> dt.date:
@@ -116,7 +107,7 @@ def read_notification(path: Path, timezone: str, client_id: str | None = None) -
         raise SupportKitError(f"{where} is for the client id {expiry['clientId']}, not for "
                               f"SUPPORT_KIT_LWA_CLIENT_ID={client_id}.")
     raw = str(expiry["clientSecretExpiryTime"])
-    day = _day(raw, timezone)
+    day = parse_day(raw, timezone)
     if day is None:
         raise SupportKitError(f"{where}: clientSecretExpiryTime {raw!r} is not an ISO 8601 "
                               "time.")

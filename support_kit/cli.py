@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from . import rules
+from . import dates
 from .config import Settings, load_settings
 from .customers import CustomerList, load, source_for
 from .desk import Desk
@@ -121,7 +121,7 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
         from .mail import mail_server
 
         mail_server(settings)
-        check_sendable(args.as_of or rules.today(settings.timezone), args.quiet_days,
+        check_sendable(args.as_of or dates.today(settings.timezone), args.quiet_days,
                        settings.timezone)
     desk = _desk(args, settings)
     plan = plan_reminders(desk, args.as_of, args.stopped_within, args.quiet_days)
@@ -452,7 +452,7 @@ def _app_secret_banner(args: argparse.Namespace, settings: Settings) -> None:
     """Warn on stderr when the app's LWA client secret is expiring or expired."""
     from .app_credentials import client_secret
 
-    day = getattr(args, "as_of", None) or rules.today(settings.timezone)
+    day = getattr(args, "as_of", None) or dates.today(settings.timezone)
     banner = client_secret(settings.lwa_secret_expires, day).banner(
         getattr(args, "lang", None) or "en")
     if banner:

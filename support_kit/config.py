@@ -12,8 +12,10 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from .app_credentials import parse_expiry
+from .dates import DEFAULT_TIMEZONE, zone
 from .errors import SupportKitError
 
 PREFIX = "SUPPORT_KIT_"
@@ -31,7 +33,6 @@ NAMES = (
 #: The desk's own settings: they never leave demo mode (a demo desk keeps memory too, and
 #: may try reminders against a local mail server).
 DESK_NAMES = ("STORE", "TOKEN_KEY", "AGENT", "SMTP_URL", "MAIL_FROM")
-DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_LWA_ENDPOINT = "https://api.amazon.com/auth/o2/token"
 #: Used only in demo mode, where every link points at the local sandbox.
 DEMO_APP_ID = "amzn1.sp.solution.00000000-0000-4000-8000-00000000d3m0"
@@ -120,7 +121,7 @@ class Settings:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return zone(self.timezone)
 
     def require(self, *names: str) -> None:
         """Raise a clear error naming the first missing setting among ``names``."""
@@ -171,8 +172,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     raw = {n: (env.get(PREFIX + n) or "").strip() for n in NAMES}
     timezone = raw["TIMEZONE"] or DEFAULT_TIMEZONE
     try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+        zone(timezone)
+    except ValueError:
         raise SupportKitError(
             f"{PREFIX}TIMEZONE={timezone!r} is not a time zone name; use one like Europe/Berlin."
         ) from None
@@ -204,8 +205,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 def _secret_expires(env: Mapping[str, str], timezone: str, client_id: str) -> dt.date | None:
     """``SUPPORT_KIT_LWA_SECRET_EXPIRES``: a date or a saved notification; it does not leave
     demo mode (it says something about the app, not about where the kit points)."""
-    from .app_credentials import parse_expiry
-
     return parse_expiry(env.get(PREFIX + "LWA_SECRET_EXPIRES") or "", timezone,
                         client_id or None)
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import requests
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import rules
+from . import dates, rules
 from .amazon import AmazonClient, AmazonError
 from .config import Settings
 from .customers import CustomerList
@@ -166,7 +166,7 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
         except SQLAlchemyError as exc:  # the code is spent: its token must not be lost
             return _kept_aside(store, key, sealed, now, renewed, exc, callback, lang)
         renewal = store.renewal(key)
-        day = as_of or rules.today(settings.timezone)
+        day = as_of or dates.today(settings.timezone)
         desk = with_desk_renewals(customers, store, settings, max(day, now.date()))
         row = rules.evaluate(desk.find(customer_id), day, settings.timezone).iloc[0]
         live = check_one(client, row, grant.refresh_token)

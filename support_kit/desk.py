@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import rules
+from . import dates, rules
 from .config import Secret, Settings, load_settings
 from .confirmation import Confirmation
 from .customers import CustomerList, load, source_for
@@ -105,7 +105,7 @@ class Desk:
 
     @property
     def today(self) -> dt.date:
-        return self.as_of or rules.today(self.settings.timezone)
+        return self.as_of or dates.today(self.settings.timezone)
 
     def _local(self, what: str) -> LocalKeeper:
         if not isinstance(self.keeper, LocalKeeper):

@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from . import rules
-from .config import DEFAULT_TIMEZONE
+from . import dates, rules
 from .customers import CustomerList
+from .dates import DEFAULT_TIMEZONE
 from .texts import days_text, format_date, language, text
 from .views import render
 
@@ -131,7 +131,7 @@ class Diagnosis:
 def diagnose(customers: CustomerList, customer_id: str, as_of: dt.date | None = None,
              lang: str = "de", timezone: str = DEFAULT_TIMEZONE) -> Diagnosis:
     """Diagnose one customer of ``customers`` (a clear error when the id is unknown)."""
-    as_of = as_of or rules.today(timezone)
+    as_of = as_of or dates.today(timezone)
     row = rules.evaluate(customers.find(customer_id), as_of, timezone).iloc[0]
     return from_row(row, as_of, lang)
 

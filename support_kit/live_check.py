@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 import requests
 
-from . import rules
+from . import dates, rules
 from .amazon import ACCOUNT_REGIONS, AmazonClient, AmazonError, participations
 from .config import Secret, Settings
 from .customers import CustomerList
@@ -223,7 +223,7 @@ def live_check(customers: CustomerList, settings: Settings, customer_ids: Iterab
             raise SupportKitError(f"Not in {customers.source}: {', '.join(unknown)}. "
                                   "Check the customer ids.")
         frame = frame[frame["customer_id"].isin(wanted)]
-    evaluated = rules.evaluate(frame, as_of or rules.today(settings.timezone), settings.timezone)
+    evaluated = rules.evaluate(frame, as_of or dates.today(settings.timezone), settings.timezone)
     rows = [row for _, row in evaluated.iterrows()]
     own_client = client is None
     client = client or AmazonClient(settings, pool_size=max(concurrency, 1))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import rules
+from . import dates
 from .config import PREFIX
 from .desk import Desk
 from .errors import SupportKitError
@@ -262,7 +262,7 @@ def send_reminders(desk: Desk, plan: ReminderPlan,
 def check_sendable(as_of: dt.date, quiet_days: int, timezone: str) -> None:
     """Reminders go out as of today only, with a quiet time of at least a day: otherwise a
     second run would not see the first one's reminders and would send them again."""
-    today = rules.today(timezone)
+    today = dates.today(timezone)
     if as_of != today:
         raise SupportKitError(
             f"Reminders are sent as of today ({today.isoformat()}), not as of "

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import rules
+from . import dates, rules
 from .columns import as_text
 from .config import Settings
 from .customers import CustomerList
@@ -155,7 +155,7 @@ def reply_for(customers: CustomerList, customer_id: str, settings: Settings,
     >>> draft.situation, draft.link, draft.body.splitlines()[2][:48]
     ('wrong_account_payments', None, 'Ihr Konto ist bei uns mit Zugangsdaten von Amazo')
     """
-    as_of = as_of or rules.today(settings.timezone)
+    as_of = as_of or dates.today(settings.timezone)
     row = rules.evaluate(customers.find(customer_id), as_of, settings.timezone).iloc[0]
     lang = language(lang or row["language"])
     link = None

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import marketplaces
 from .columns import as_text, map_distinct
-from .config import DEFAULT_TIMEZONE
+from .dates import DEFAULT_TIMEZONE, parse_dates
 
 #: Amazon: re-authorize every 365 days. The FAQ: one year. The earlier date wins.
 VALIDITY_DAYS = 365
@@ -96,51 +96,6 @@ SITUATIONS: dict[str, Situation] = {
         Situation("working", "ok", True, True),
     )
 }
-
-_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
-_TIME = r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
-_OFFSET = r"(?:Z|z|[+-]\d{2}(?::?\d{2})?)"
-_GERMAN = r"\d{1,2}\.\d{1,2}\.\d{4}"
-
-
-def parse_dates(raw: pd.Series, timezone: str | ZoneInfo) -> tuple[pd.Series, pd.Series]:
-    """Calendar dates in the desk's time zone, and a mask of values that are not dates.
-
-    Accepts ISO dates, ISO datetimes with an offset (converted to ``timezone``) or without
-    (taken as local), and German ``dd.mm.yyyy``. Empty values are missing, not bad.
-
-    >>> dates, bad = parse_dates(pd.Series(["2024-05-03T22:30:00Z", "03.05.2024", "", "soon"]),
-    ...                          "Europe/Berlin")
-    >>> dates.dt.strftime("%Y-%m-%d").tolist(), bad.tolist()
-    (['2024-05-04', '2024-05-03', nan, nan], [False, False, False, True])
-    """
-    tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
-    # a list holds few distinct dates: each is parsed once, then laid out over the rows
-    codes, distinct = pd.factorize(as_text(raw).str.strip())
-    dates, bad = _parse_each(pd.Series(distinct, dtype="str"), tz)
-    return (pd.Series(dates.to_numpy()[codes], index=raw.index, dtype="datetime64[s]"),
-            pd.Series(bad.to_numpy()[codes], index=raw.index))
-
-
-def _parse_each(text: pd.Series, tz: ZoneInfo) -> tuple[pd.Series, pd.Series]:
-    """:func:`parse_dates` of stripped text, value by value."""
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
-    iso = text.str.fullmatch(_ISO_DATE)
-    out[iso] = pd.to_datetime(text[iso], format="%Y-%m-%d", errors="coerce")
-    rest = ~iso & (text != "")
-    if rest.any():
-        german = rest & text.str.fullmatch(_GERMAN)
-        out[german] = pd.to_datetime(text[german], format="%d.%m.%Y", errors="coerce")
-        offset = rest & text.str.fullmatch(_ISO_DATE + _TIME + _OFFSET)
-        if offset.any():
-            moments = pd.to_datetime(text[offset], format="ISO8601", utc=True, errors="coerce")
-            out[offset] = moments.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
-        naive = rest & text.str.fullmatch(_ISO_DATE + _TIME)
-        out[naive] = pd.to_datetime(
-            text[naive], format="ISO8601", errors="coerce"
-        ).dt.normalize()
-    return out, (text != "") & out.isna()
-
 
 def expires_on(authorized_on: pd.Series) -> pd.Series:
     """The day Amazon deactivates the token: the earlier of +365 days and +1 year.
@@ -373,8 +328,3 @@ def consequences(state: str) -> tuple[str, ...]:
     ('price_sync_stopped', 'stock_sync_stopped', 'order_import_stopped')
     """
     return CONSEQUENCES if state in STOPPED_STATES else ()
-
-
-def today(timezone: str = DEFAULT_TIMEZONE) -> dt.date:
-    """Today's date in the desk's time zone."""
-    return dt.datetime.now(ZoneInfo(timezone)).date()

@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from . import consent_errors, marketplaces, rules
+from . import consent_errors, dates, marketplaces, rules
 from .amazon import ACCOUNT_REGIONS
 from .config import Settings
 from .customers import CustomerList
@@ -110,7 +110,7 @@ class Sandbox:
         self._extra_redirects = tuple(redirect_uris)
         self._random = random.Random(seed)
         self._lock = threading.Lock()
-        self.as_of = as_of or rules.today(settings.timezone)
+        self.as_of = as_of or dates.today(settings.timezone)
         frame = rules.evaluate(customers.customers, self.as_of, settings.timezone)
         self._accounts = {row.customer_id: _account(row) for row in frame.itertuples()}
         working = set(frame.loc[~frame["state"].isin(rules.STOPPED_STATES), "customer_id"])

@@ -5,7 +5,7 @@ import csv
 import datetime as dt
 import json
 
-from support_kit.rules import today
+from support_kit.dates import today
 
 from .conftest import customer, run_cli, write_csv
 

@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from support_kit.config import Secret, load_settings
+from support_kit.dates import today
 from support_kit.renewal import read_state
-from support_kit.rules import today
 from support_kit.store import Store
 
 from .conftest import (

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from support_kit import rules
-from support_kit.rules import evaluate, parse_dates
+from support_kit.dates import parse_dates
+from support_kit.rules import evaluate
 
 AS_OF = dt.date(2025, 5, 3)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import rules
-from ..config import DEFAULT_TIMEZONE
+from .. import dates, rules
 from ..customers import CustomerList
+from ..dates import DEFAULT_TIMEZONE
 from ..texts import DEFAULT_LANGUAGE, language
 from . import followup
 from .memory import give_back_memory
@@ -24,7 +24,7 @@ def build_report(customers: CustomerList, as_of: dt.date | None = None,
     >>> report.summary()["rows_loaded"]
     200
     """
-    as_of = as_of or rules.today(timezone)
+    as_of = as_of or dates.today(timezone)
     frame = rules.evaluate(customers.customers, as_of, timezone)
     frame["bucket"] = buckets(frame)
     for name, column in followup.contact_columns(frame["customer_id"]).items():

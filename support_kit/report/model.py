@@ -15,7 +15,8 @@ import pandas as pd
 
 from .. import rules
 from ..app_credentials import client_secret
-from ..config import DEFAULT_TIMEZONE, Settings
+from ..config import Settings
+from ..dates import DEFAULT_TIMEZONE
 from ..texts import DEFAULT_LANGUAGE, format_date, language, text, value_label
 from ..views import render
 from . import followup, labels

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from .. import rules
+from .. import dates
 from ..config import Secret, Settings
 from ..customers import CustomerList, RefreshTokens
 from ..errors import SupportKitError
@@ -89,7 +89,7 @@ def with_desk_renewals(customers: CustomerList, store: Store, settings: Settings
     longer counts, an empty ``seller_id`` is filled with the one Amazon sent, and the token
     the desk received is the customer's token.
     """
-    as_of = as_of or rules.today(settings.timezone)
+    as_of = as_of or dates.today(settings.timezone)
     frame = customers.customers
     renewed = store.latest_renewals(until=end_of_day(as_of, settings.timezone))
     frame = frame.assign(authorized_source=pd.Categorical.from_codes(
@@ -101,12 +101,12 @@ def with_desk_renewals(customers: CustomerList, store: Store, settings: Settings
     rows = frame.index[positions[known]]
     mine = frame.loc[rows, ["customer_id", "authorized_at", "revoked_at", "seller_id"]]
     by_id = renewed[known].set_index(rows)
-    listed_on, _bad = rules.parse_dates(mine["authorized_at"], settings.timezone)
+    listed_on, _bad = dates.parse_dates(mine["authorized_at"], settings.timezone)
     renewed_at = by_id["renewed_at"]
     renewed_on = renewed_at.dt.tz_convert(settings.timezone).dt.tz_localize(None).dt.normalize()
     desk = listed_on.isna() | (renewed_on >= listed_on)
     take = rows[desk.to_numpy()]
-    revoked_on, _ = rules.parse_dates(mine.loc[take, "revoked_at"], settings.timezone)
+    revoked_on, _ = dates.parse_dates(mine.loc[take, "revoked_at"], settings.timezone)
     frame = frame.copy()
     frame["previous_authorized_at"] = ""  # the replaced authorization: the order gap's start
     frame["previous_revoked_at"] = ""
