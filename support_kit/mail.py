@@ -126,6 +126,30 @@ def usable_address(address: str) -> bool:
             and address.isprintable() and not any(c in address for c in " ,;<>\"()[]\\"))
 
 
+def envelope_address(address: str, smtputf8: bool) -> str:
+    """``address`` as a mail server takes it: the domain in its ASCII (IDNA) form, and a
+    name before the @ outside ASCII only where the server offers SMTPUTF8;
+    :class:`MailRefused` (that mail only) otherwise.
+
+    >>> envelope_address("shop@exämple.de", smtputf8=False)
+    'shop@xn--exmple-cua.de'
+    >>> envelope_address("shöp@exämple.de", smtputf8=True)
+    'shöp@xn--exmple-cua.de'
+    """
+    local, _at, domain = address.rpartition("@")
+    shown = for_display(address)
+    try:
+        domain = domain if domain.isascii() else domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise MailRefused(f"the domain of {shown} is no valid international domain name; "
+                          "ask the seller for their address") from None
+    if not local.isascii() and not smtputf8:
+        raise MailRefused(f"{shown} has characters outside ASCII before the @ and the mail "
+                          "server offers no SMTPUTF8 (international addresses); ask the "
+                          "seller for another address") from None
+    return f"{local}@{domain}"
+
+
 def compose(mail_from: str, to: str, subject: str, body: str, language: str) -> EmailMessage:
     """One plain-text mail in UTF-8, marked as automatic (RFC 3834) and in ``language``.
 
@@ -198,6 +222,10 @@ class Outbox:
         :class:`MailServerProblem` when it cannot take more."""
         if self._smtp is None or self._smtp.sock is None:
             raise MailServerProblem(f"The mail server {self.server} closed the connection.")
+        to = str(message["To"])
+        address = envelope_address(to, self._smtp.has_extn("smtputf8"))
+        if address != to:
+            message.replace_header("To", address)
         try:
             self._smtp.send_message(message)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:

@@ -196,7 +196,8 @@ def send_reminders(desk: Desk, plan: ReminderPlan,
     went out; a mail that did not go out gives its claim back. ``recheck`` plans again
     first and sends only to those still due (a preview may be old).
 
-    A refused mail is skipped and told; a server that is down or stops taking mails ends
+    A refused mail (the server said no, or the address cannot go through this server) is
+    skipped and told, and the run goes on; a server that is down or stops taking mails ends
     the run. Either way :attr:`SendResult.problem` says so, and only sent mails are recorded.
     """
     server = mail_server(desk.settings)  # a clear error naming a missing setting
@@ -254,8 +255,9 @@ def send_reminders(desk: Desk, plan: ReminderPlan,
                           "again).")
         return result
     if refused:
-        result.problem = (f"The mail server refused {refused} of {total} reminders (listed "
-                          "above); check those addresses. The others were sent and recorded.")
+        result.problem = (f"{refused} of {total} reminders could not be sent (listed above, "
+                          "each with the reason); check those addresses. The others were "
+                          "sent and recorded.")
     return result
 
 

@@ -65,17 +65,19 @@ class Inbox:
 class SmtpServer:
     """aiosmtpd on 127.0.0.1 and a random free port; ``url`` for SUPPORT_KIT_SMTP_URL.
 
-    ``starttls`` offers STARTTLS with that server context, ``tls`` speaks TLS from the start.
+    ``starttls`` offers STARTTLS with that server context, ``tls`` speaks TLS from the start,
+    ``smtputf8`` offers SMTPUTF8 (addresses outside ASCII).
     """
 
     def __init__(self, password: str | None = None, starttls: ssl.SSLContext | None = None,
-                 tls: ssl.SSLContext | None = None):
+                 tls: ssl.SSLContext | None = None, smtputf8: bool = False):
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
 
         self.inbox = Inbox()
         self.port = free_port()
         options: dict = {"tls_context": starttls} if starttls else {}
+        options["enable_SMTPUTF8"] = smtputf8  # international addresses (RFC 6531)
         if password is not None:
             def check(server, session, envelope, mechanism, auth_data):
                 ok = (auth_data.login.decode(), auth_data.password.decode()) == (SMTP_USER,

@@ -248,3 +248,28 @@ def test_two_runs_at_once_send_each_seller_one_mail(tmp_path, mail_env, smtp_ser
         told = json.loads(out)["not_sent"]  # claimed by the other run: named, not sent
         assert all("not sent again" in m["reason"] and not m["sendable"] for m in told)
         assert {m["customer_id"] for m in told} <= other
+
+
+@pytest.mark.parametrize("smtputf8", [False, True])
+def test_an_international_address_is_that_sellers_problem(tmp_path, capsys, mail_env,
+                                                          smtputf8):
+    with SmtpServer(smtputf8=smtputf8) as server:
+        mail_env(server.url())
+        listed = write_csv(tmp_path / "customers.csv", [
+            customer("U", authorized_at=day(-365 + 4), contact_email="shöp@exämple.de"),
+            customer("V", authorized_at=day(-365 + 5), contact_email="shop@exämple.de"),
+            customer("W", authorized_at=day(-365 + 6))])
+        code, out, err = run_cli(capsys, "remind", str(listed), "--send")
+        got = sorted(to for mail in server.mails for to in mail.to)
+        if smtputf8:  # the server takes international addresses: every mail goes out
+            assert code == 0, err
+            assert got == sorted(["shopW@example.de", "shop@xn--exmple-cua.de",
+                                  "shöp@xn--exmple-cua.de"])
+        else:  # the one address it cannot take is refused and listed; the run goes on
+            assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+            assert "1 of 3 reminders could not be sent" in err
+            assert got == sorted(["shopW@example.de", "shop@xn--exmple-cua.de"])
+            assert "not sent U" in out and "SMTPUTF8" in out
+            assert [len(reminders_sent(c)) for c in "UVW"] == [0, 1, 1]
+            code, out, _err = run_cli(capsys, "remind", str(listed), "--send")  # next day's
+            assert code == 2 and "0 of 1" in out  # run: still only U, told again, no stop
