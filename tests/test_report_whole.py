@@ -156,3 +156,18 @@ def test_the_customer_file_inside_out_is_never_replaced(tmp_path, capsys):
     assert code == 2 and "would replace the customer file" in err and "--out" in err
     assert source.read_bytes() == before and [p.name for p in out.iterdir()] == ["customers.csv"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no staging left
+
+
+def test_a_folder_where_a_file_belongs_leaves_the_earlier_report_whole(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert _report(capsys, out, FIRST_AS_OF)[0] == 0
+    (out / "summary.json").unlink()
+    (out / "summary.json").mkdir()  # someone made a folder where the report's file goes
+    (out / "summary.json" / "keep.txt").write_text("mine")
+    earlier = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    code, err = _report(capsys, out, SECOND_AS_OF)
+    assert code == 2 and err.count("\n") == 1 and "is a folder" in err
+    assert "summary.json" in err and "earlier report there is unchanged" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == earlier
+    assert (out / "summary.json" / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no staging left

@@ -8,6 +8,7 @@ instead of writing through it, so nothing outside the folder is ever overwritten
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
@@ -113,15 +114,51 @@ def _short(name: str) -> str:
 
 
 def _move_into_place(staging: Path, target: Path) -> None:
+    """Swap the staged files in: checked first (a folder where a file belongs, a folder
+    that cannot be written), and on a failure midway the earlier files are put back."""
     try:
         staging.rename(target)  # no report yet: the whole folder appears at once
         return
     except OSError as exc:
         if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.EINVAL, errno.EBUSY):
             raise
-    for path in sorted(staging.iterdir()):
-        os.replace(path, target / path.name)  # replaces a symlink, never writes through it
-    staging.rmdir()
+    names = sorted(p.name for p in staging.iterdir())
+    _check_replaceable(target, names)
+    earlier = staging / f"{_MARK}earlier"
+    earlier.mkdir()
+    kept, placed = [], []
+    try:
+        for name in names:
+            there = target / name
+            if there.exists() or there.is_symlink():
+                os.replace(there, earlier / name)  # moves a symlink, never writes through
+                kept.append(name)
+            os.replace(staging / name, there)
+            placed.append(name)
+    except BaseException:
+        for name in placed:
+            with contextlib.suppress(OSError):
+                os.unlink(target / name)
+        for name in kept:
+            with contextlib.suppress(OSError):
+                os.replace(earlier / name, target / name)
+        raise
+    shutil.rmtree(staging)
+
+
+def _check_replaceable(target: Path, names: list[str]) -> None:
+    """Every staged file can take its place: told before anything is replaced."""
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise SupportKitError(f"The report folder {target} (--out) cannot be written (no "
+                              "permission): choose another folder or ask for write access. "
+                              "Any earlier report there is unchanged.")
+    for name in names:
+        there = target / name
+        if there.is_dir() and not there.is_symlink():
+            raise SupportKitError(
+                f"The report cannot replace {there}: it is a folder where the report puts its "
+                f"file {name}. Move or rename that folder, or choose another --out. Any earlier "
+                "report there is unchanged.")
 
 
 def _remove_abandoned(target: Path) -> None:
