@@ -19,9 +19,13 @@ from .errors import SupportKitError
 from .texts import format_date, text
 
 SETTING = "SUPPORT_KIT_LWA_SECRET_EXPIRES"
-#: The desk warns this many days ahead (Amazon notifies 90, 60, 30, ... days ahead).
-WARN_DAYS = 30
-SECRET_STATES = ("valid", "expiring", "expired", "unknown")
+#: Amazon notifies 90, 60, 30, ... days ahead: from 90 days the desk says "plan the
+#: rotation" (``rotation_due``), from 30 it is urgent (``expiring``).
+WARN_DAYS = 90
+URGENT_DAYS = 30
+SECRET_STATES = ("valid", "rotation_due", "expiring", "expired", "unknown")
+#: The states that show a banner, and how loud: plan it, or act now.
+BANNER_TONE = {"rotation_due": "warn", "expiring": "urgent", "expired": "urgent"}
 NOTIFICATION_TYPE = "APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY"
 
 
@@ -32,6 +36,8 @@ class ClientSecret:
     >>> s = client_secret(dt.date(2026, 12, 20), dt.date(2026, 12, 1))
     >>> s.state, s.days_left, s.to_dict()["client_secret_expires_on"]
     ('expiring', 19, '2026-12-20')
+    >>> client_secret(dt.date(2027, 2, 1), dt.date(2026, 12, 1)).state
+    'rotation_due'
     """
 
     expires_on: dt.date | None
@@ -44,9 +50,14 @@ class ClientSecret:
                 else None, "client_secret_days_left": self.days_left,
                 "client_secret_state": self.state}
 
+    @property
+    def tone(self) -> str:
+        """How loud the banner is: ``warn`` (plan the rotation), ``urgent``, or ``""``."""
+        return BANNER_TONE.get(self.state, "")
+
     def banner(self, lang: str = "de") -> str:
-        """The warning every panel and the CLI show when expiring or expired, else ``""``."""
-        if self.state not in ("expiring", "expired"):
+        """The warning every panel and the CLI show from 90 days before expiry, else ``""``."""
+        if not self.tone:
             return ""
         return text(lang, f"app_secret.{self.state}", date=format_date(self.expires_on, lang),
                     days=self.days_left)
@@ -54,11 +65,13 @@ class ClientSecret:
 
 def client_secret(expires_on: dt.date | None, today: dt.date) -> ClientSecret:
     """The secret's state: ``expired`` on the day itself and after (as Amazon's tokens),
-    ``expiring`` within :data:`WARN_DAYS`, ``unknown`` when the day is not set."""
+    ``expiring`` within :data:`URGENT_DAYS`, ``rotation_due`` within :data:`WARN_DAYS`,
+    ``unknown`` when the day is not set."""
     if expires_on is None:
         return ClientSecret(None, None, "unknown")
     days_left = (expires_on - today).days
-    state = "expired" if days_left <= 0 else "expiring" if days_left <= WARN_DAYS else "valid"
+    state = ("expired" if days_left <= 0 else "expiring" if days_left <= URGENT_DAYS
+             else "rotation_due" if days_left <= WARN_DAYS else "valid")
     return ClientSecret(expires_on, days_left, state)
 
 

@@ -22,7 +22,7 @@ from .customers import CustomerList, load, source_for
 from .desk import Desk
 from .problems import is_fixable, json_text, one_line, problem_line, shown_safely
 from .store import Store
-from .texts import LANGUAGES
+from .texts import CUSTOMER_LANGUAGES, LANGUAGES
 
 EXIT_PROBLEM = 2
 
@@ -103,7 +103,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     customers = desk.customers
     stages(f"loaded {customers.rows_loaded:,} customers, rejected {customers.rows_rejected:,}")
     report = build_report(customers, args.as_of, settings.timezone,
-                          settings.lwa_secret_expires, lang=args.lang)
+                          settings.lwa_secret_expires, lang=args.lang, **settings.rules)
     stages("evaluated states, dates and findings")
     report.follow_up(desk.store, args.stopped_within, args.quiet_days)
     stages("compared with the last run; contacts from the desk")
@@ -176,7 +176,7 @@ def cmd_reply(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
     from .consent_errors import explain
 
-    return _show(args, explain(args.code, args.lang))
+    return _show(args, explain(args.code, args.lang, args.seller_lang))
 
 
 def cmd_verify_callback(args: argparse.Namespace, settings: Settings) -> int:
@@ -380,7 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     input_option(p)
     p.add_argument("--redirect-uri", metavar="URI", help="one of the app's registered URIs")
     p.add_argument("--draft", action="store_true", help="the app is in Draft (adds version=beta)")
-    p.add_argument("--lang", choices=LANGUAGES, help="default: the customer's language")
+    p.add_argument("--lang", choices=CUSTOMER_LANGUAGES,
+                   help="what the seller reads; default: the customer's language")
     p.add_argument("--valid-days", type=int, default=7, metavar="N",
                    help="how long the link works (default 7 days: links go out by e-mail)")
     p.add_argument("--json", action="store_true")
@@ -389,13 +390,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("customer_id")
     input_option(p)
     as_of_option(p)
-    p.add_argument("--lang", choices=LANGUAGES, help="default: the customer's language")
+    p.add_argument("--lang", choices=CUSTOMER_LANGUAGES,
+                   help="what the seller reads; default: the customer's language")
     p.add_argument("--json", action="store_true",
                    help="print situation, subject, body and link (or null) as JSON")
 
     p = add("explain", "Explain an error code from Amazon's consent page: cause and remedy.")
     p.add_argument("code", help="e.g. MD1000, SPDC8143 or 'Invalid Access' (any case)")
     p.add_argument("--lang", choices=LANGUAGES, default="de", help="language of the texts")
+    p.add_argument("--seller-lang", choices=CUSTOMER_LANGUAGES,
+                   help="language of what to tell the seller; default: --lang")
     p.add_argument("--json", action="store_true")
 
     p = add("verify-callback", "Check a callback URL from Amazon belongs to our link and seller.")

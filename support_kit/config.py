@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from .app_credentials import parse_expiry
-from .dates import DEFAULT_TIMEZONE, zone
+from .dates import DEFAULT_TIMEZONE, parse_day, zone
 from .errors import SupportKitError
 
 PREFIX = "SUPPORT_KIT_"
@@ -32,7 +32,8 @@ NAMES = (
 )
 #: The desk's own settings: they never leave demo mode (a demo desk keeps memory too, and
 #: may try reminders against a local mail server).
-DESK_NAMES = ("STORE", "TOKEN_KEY", "AGENT", "SMTP_URL", "MAIL_FROM")
+DESK_NAMES = ("STORE", "TOKEN_KEY", "AGENT", "SMTP_URL", "MAIL_FROM", "CUSTOMER_LANGUAGE",
+              "ROLES_CHANGED_ON")
 DEFAULT_LWA_ENDPOINT = "https://api.amazon.com/auth/o2/token"
 #: Used only in demo mode, where every link points at the local sandbox.
 DEMO_APP_ID = "amzn1.sp.solution.00000000-0000-4000-8000-00000000d3m0"
@@ -117,7 +118,21 @@ class Settings:
     smtp_url: Secret | None = field(default=None, repr=False)  # may hold a password
     mail_from: str | None = None
     lwa_secret_expires: dt.date | None = None
+    #: the language of customers whose ``language`` is empty (what sellers read)
+    customer_language: str = "de"
+    #: the day the app gained a role: older authorizations must be renewed (Amazon)
+    roles_changed_on: dt.date | None = None
     demo: bool = False
+
+    @property
+    def rules(self) -> dict:
+        """The settings :func:`support_kit.rules.evaluate` decides with, as keywords.
+
+        >>> load_settings({"SUPPORT_KIT_CUSTOMER_LANGUAGE": "ES"}).rules["customer_language"]
+        'es'
+        """
+        return {"customer_language": self.customer_language,
+                "roles_changed_on": self.roles_changed_on}
 
     @property
     def tz(self) -> ZoneInfo:
@@ -198,6 +213,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_url=_secret(desk["SMTP_URL"]),
         mail_from=desk["MAIL_FROM"] or None,
         lwa_secret_expires=_secret_expires(env, timezone, raw["LWA_CLIENT_ID"]),
+        customer_language=_customer_language(desk["CUSTOMER_LANGUAGE"]),
+        roles_changed_on=_day(PREFIX + "ROLES_CHANGED_ON", desk["ROLES_CHANGED_ON"], timezone),
         demo=demo,
     )
 
@@ -207,6 +224,34 @@ def _secret_expires(env: Mapping[str, str], timezone: str, client_id: str) -> dt
     demo mode (it says something about the app, not about where the kit points)."""
     return parse_expiry(env.get(PREFIX + "LWA_SECRET_EXPIRES") or "", timezone,
                         client_id or None)
+
+
+def _customer_language(value: str) -> str:
+    """``SUPPORT_KIT_CUSTOMER_LANGUAGE``: one of the languages sellers read, default German."""
+    from .texts import CUSTOMER_LANGUAGES, DEFAULT_CUSTOMER_LANGUAGE
+
+    code = value.lower()
+    if code and code not in CUSTOMER_LANGUAGES:
+        raise SupportKitError(
+            f"{PREFIX}CUSTOMER_LANGUAGE={value!r} is not a language the kit writes to sellers "
+            f"in; use one of {', '.join(CUSTOMER_LANGUAGES)} (or leave it empty for "
+            f"{DEFAULT_CUSTOMER_LANGUAGE}).")
+    return code or DEFAULT_CUSTOMER_LANGUAGE
+
+
+def _day(name: str, value: str, timezone: str) -> dt.date | None:
+    """A setting that holds a day (``2026-11-01`` or ``01.11.2026``), or ``None`` when empty.
+
+    >>> _day("SUPPORT_KIT_ROLES_CHANGED_ON", "2026-11-01", "Europe/Berlin")
+    datetime.date(2026, 11, 1)
+    """
+    if not value:
+        return None
+    day = parse_day(value, timezone)
+    if day is None:
+        raise SupportKitError(f"{name}={value!r} is not a day; write it as 2026-11-01 "
+                              "(or 01.11.2026), or leave it empty.")
+    return day
 
 
 def agent_name(environ: Mapping[str, str] | None = None) -> str:

@@ -168,7 +168,8 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
         renewal = store.renewal(key)
         day = as_of or dates.today(settings.timezone)
         desk = with_desk_renewals(customers, store, settings, max(day, now.date()))
-        row = rules.evaluate(desk.find(customer_id), day, settings.timezone).iloc[0]
+        row = rules.evaluate(desk.find(customer_id), day, settings.timezone,
+                             **settings.rules).iloc[0]
         live = check_one(client, row, grant.refresh_token)
     finally:
         if own_client:

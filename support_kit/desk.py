@@ -153,7 +153,7 @@ class Desk:
     # --- what the agent does --------------------------------------------------------------
     def evaluated(self, customer_id: str) -> pd.Series:
         frame = rules.evaluate(self.current().find(customer_id), self.today,
-                               self.settings.timezone)
+                               self.settings.timezone, **self.settings.rules)
         return frame.iloc[0]
 
     def diagnose(self, customer_id: str, lang: str = "de") -> Diagnosis:

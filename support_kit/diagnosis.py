@@ -129,10 +129,11 @@ class Diagnosis:
 
 
 def diagnose(customers: CustomerList, customer_id: str, as_of: dt.date | None = None,
-             lang: str = "de", timezone: str = DEFAULT_TIMEZONE) -> Diagnosis:
-    """Diagnose one customer of ``customers`` (a clear error when the id is unknown)."""
+             lang: str = "de", timezone: str = DEFAULT_TIMEZONE, **settings_rules) -> Diagnosis:
+    """Diagnose one customer of ``customers`` (a clear error when the id is unknown);
+    ``settings_rules`` are :attr:`support_kit.config.Settings.rules`."""
     as_of = as_of or dates.today(timezone)
-    row = rules.evaluate(customers.find(customer_id), as_of, timezone).iloc[0]
+    row = rules.evaluate(customers.find(customer_id), as_of, timezone, **settings_rules).iloc[0]
     return from_row(row, as_of, lang)
 
 

@@ -223,7 +223,8 @@ def live_check(customers: CustomerList, settings: Settings, customer_ids: Iterab
             raise SupportKitError(f"Not in {customers.source}: {', '.join(unknown)}. "
                                   "Check the customer ids.")
         frame = frame[frame["customer_id"].isin(wanted)]
-    evaluated = rules.evaluate(frame, as_of or dates.today(settings.timezone), settings.timezone)
+    evaluated = rules.evaluate(frame, as_of or dates.today(settings.timezone), settings.timezone,
+                               **settings.rules)
     rows = [row for _, row in evaluated.iterrows()]
     own_client = client is None
     client = client or AmazonClient(settings, pool_size=max(concurrency, 1))

@@ -173,7 +173,7 @@ def plan_reminders(desk: Desk, as_of: dt.date | None = None,
     """
     settings = desk.settings
     report = build_report(desk.customers, as_of or desk.today, settings.timezone,
-                          settings.lwa_secret_expires)
+                          settings.lwa_secret_expires, **settings.rules)
     report.follow_up(desk.store, stopped_within, quiet_days)
     due = report.frame[report.due()]
     mails = reminders(due, settings, now).reset_index(drop=True)

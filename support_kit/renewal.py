@@ -21,7 +21,7 @@ from . import marketplaces, rules
 from .config import Secret, Settings
 from .customers import CustomerList
 from .errors import SupportKitError
-from .texts import format_date, language, text, texts
+from .texts import customer_language, format_date, text, texts
 from .views import render
 
 DEFAULT_VALID_DAYS = 7
@@ -115,8 +115,9 @@ def read_state(state: str, secret: Secret) -> dict | None:
 
 
 def _customer(customers: CustomerList, customer_id: str, as_of: dt.date,
-              timezone: str) -> pd.Series:
-    return rules.evaluate(customers.find(customer_id), as_of, timezone).iloc[0]
+              settings: Settings) -> pd.Series:
+    return rules.evaluate(customers.find(customer_id), as_of, settings.timezone,
+                          **settings.rules).iloc[0]
 
 
 def renewal_link(customers: CustomerList, customer_id: str, settings: Settings,
@@ -134,8 +135,8 @@ def renewal_link(customers: CustomerList, customer_id: str, settings: Settings,
         raise SupportKitError(f"A renewal link must be valid for 1 to {MAX_VALID_DAYS} days "
                               f"(--valid-days), not {valid_days}.")
     now = now or dt.datetime.now(dt.UTC)
-    row = _customer(customers, customer_id, now.date(), settings.timezone)
-    lang = language(lang or row["language"])
+    row = _customer(customers, customer_id, now.date(), settings)
+    lang = customer_language(lang or row["language"], settings.customer_language)
     situation = str(row["situation"])
     if not rules.SITUATIONS[situation].link_allowed:
         raise NoLink(text(message_lang or lang, f"situation.{situation}.no_link",

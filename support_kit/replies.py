@@ -20,7 +20,7 @@ from .columns import as_text
 from .config import Settings
 from .customers import CustomerList
 from .renewal import RenewalLink, instructions, renewal_link
-from .texts import format_date, format_dates, language, text
+from .texts import customer_language, format_date, format_dates, text
 
 MARK = "\x00"
 FIELDS = ("expires_on", "stopped_since", "reminders_from", "gap_from", "gap_to", "shop_name",
@@ -127,7 +127,7 @@ def reply_draft(row: pd.Series, link: RenewalLink | None = None, lang: str | Non
 
     A situation that allows no link never carries one.
     """
-    lang = lang or str(row["language"])
+    lang = customer_language(lang or row["language"])
     situation = str(row["situation"])
     link = link if rules.SITUATIONS[situation].link_allowed else None
     frame = row.to_frame().T
@@ -156,8 +156,9 @@ def reply_for(customers: CustomerList, customer_id: str, settings: Settings,
     ('wrong_account_payments', None, 'Ihr Konto ist bei uns mit Zugangsdaten von Amazo')
     """
     as_of = as_of or dates.today(settings.timezone)
-    row = rules.evaluate(customers.find(customer_id), as_of, settings.timezone).iloc[0]
-    lang = language(lang or row["language"])
+    row = rules.evaluate(customers.find(customer_id), as_of, settings.timezone,
+                         **settings.rules).iloc[0]
+    lang = customer_language(lang or row["language"], settings.customer_language)
     link = None
     if rules.SITUATIONS[str(row["situation"])].link_allowed and settings.app_id \
             and settings.state_secret:

@@ -18,6 +18,7 @@ import pandas as pd
 from . import marketplaces
 from .columns import as_text, map_distinct
 from .dates import DEFAULT_TIMEZONE, parse_dates
+from .texts import CUSTOMER_LANGUAGES, DEFAULT_CUSTOMER_LANGUAGE
 
 #: Amazon: re-authorize every 365 days. The FAQ: one year. The earlier date wins.
 VALIDITY_DAYS = 365
@@ -53,9 +54,12 @@ FINDINGS: dict[str, FindingRule] = {
         FindingRule("bad_authorized_at", "error", "authorized_at"),
         FindingRule("authorized_in_future", "error", "authorized_at"),
         FindingRule("bad_revoked_at", "warning", "revoked_at"),
+        FindingRule("roles_changed", "error", "authorized_at"),
     )
 }
 FILE_FINDINGS = tuple(FINDINGS)
+#: Amazon: re-authorize "every 365 days, or anytime you add a role"; the day the app's roles
+#: changed is ``SUPPORT_KIT_ROLES_CHANGED_ON``.
 #: Accounts that cannot authorize a seller integration at all (FAQ; FACTS.md).
 WRONG_ACCOUNTS = ("amazon_payments", "vendor_central")
 #: Findings that make a consent link impossible: no Seller Central host, the wrong account,
@@ -90,6 +94,7 @@ SITUATIONS: dict[str, Situation] = {
         Situation("bad_data", "data", True, True),
         Situation("expired", "stopped", True, True),
         Situation("revoked", "stopped", True, True),
+        Situation("roles_changed", "warn", True, True),
         Situation("expiring", "warn", True, True),
         Situation("not_authorized", "idle", True, True),
         Situation("seller_id_missing", "data", True, False),
@@ -112,8 +117,9 @@ def _normalised(values: pd.Series) -> pd.Series:
     return map_distinct(values, lambda v: re.sub(r"[\s-]+", "_", v.strip().lower()))
 
 
-def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TIMEZONE
-             ) -> pd.DataFrame:
+def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TIMEZONE,
+             customer_language: str = DEFAULT_CUSTOMER_LANGUAGE,
+             roles_changed_on: dt.date | None = None) -> pd.DataFrame:
     """Every customer's token state, dates, consequences and findings as of ``as_of``.
 
     Adds ``country_code``, ``region``, ``authorized_on``, ``revoked_on``, ``expires_on``,
@@ -122,6 +128,10 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
     ``gap_from``/``gap_to`` (see :func:`order_gap`) to a copy of ``customers``. Optional
     ``previous_authorized_at``/``previous_revoked_at`` (the authorization a desk renewal
     replaced) make the gap end on the renewal day.
+
+    ``language`` becomes what the seller reads (:func:`support_kit.texts.customer_language`:
+    empty gets ``customer_language``); a working authorization from before
+    ``roles_changed_on`` gets the finding ``roles_changed`` (pass ``**settings.rules``).
 
     >>> frame = pd.DataFrame({"customer_id": ["1"], "authorized_at": ["2024-05-03"],
     ...     "marketplace": ["DE"], "selling_plan": ["professional"], "seller_id": ["A1"],
@@ -142,7 +152,7 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
     frame["country_code"] = marketplaces.country_codes(frame["marketplace"])
     regions = marketplaces.table()["region"].to_dict()
     frame["region"] = map_distinct(frame["country_code"], lambda c: regions.get(c, np.nan))
-    frame["language"] = _languages(frame["language"])
+    frame["language"] = _languages(frame["language"], customer_language)
 
     authorized_on, bad_authorized = parse_dates(frame["authorized_at"], timezone)
     revoked_on, bad_revoked = parse_dates(frame["revoked_at"], timezone)
@@ -181,6 +191,7 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
         "bad_authorized_at": bad_authorized,
         "authorized_in_future": in_future,
         "bad_revoked_at": bad_revoked,
+        "roles_changed": _before_roles_changed(frame, roles_changed_on),
     }
     frame["selling_plan"] = plan.where(plan.isin(PLANS), "")
     frame["account_type"] = account.where(account.isin(ACCOUNT_TYPES), "")
@@ -233,6 +244,7 @@ def situations(state: pd.Series, account_type: pd.Series, masks: dict[str, pd.Se
         "bad_data": is_state("unknown"),
         "expired": is_state("expired"),
         "revoked": is_state("revoked"),
+        "roles_changed": mask(masks.get("roles_changed", pd.Series(False, index=state.index))),
         "expiring": is_state("expiring"),
         "not_authorized": is_state("not_authorized"),
         "seller_id_missing": mask(masks["seller_id_missing"]),
@@ -288,9 +300,31 @@ def has_finding(findings: pd.Series, ids: tuple[str, ...]) -> pd.Series:
     return pd.Series(codes.codes.isin(hits), index=findings.index)
 
 
-def _languages(values: pd.Series) -> pd.Series:
-    codes = as_text(values).str.strip().str.lower()
-    return codes.where(codes.isin(("de", "en")), "de")
+def _languages(values: pd.Series, default: str = DEFAULT_CUSTOMER_LANGUAGE) -> pd.Series:
+    """What each seller reads: their code when the kit writes it, English for another code,
+    ``default`` when empty (one rule: :func:`support_kit.texts.customer_language`).
+
+    >>> _languages(pd.Series(["FR", "nl", "", None]), "es").tolist()
+    ['fr', 'en', 'es', 'es']
+    """
+    codes = as_text(values).fillna("").str.strip().str.lower()
+    default = default if default in CUSTOMER_LANGUAGES else DEFAULT_CUSTOMER_LANGUAGE
+    return codes.where(codes.isin(CUSTOMER_LANGUAGES), "en").where(codes != "", default)
+
+
+def _before_roles_changed(frame: pd.DataFrame, roles_changed_on: dt.date | None) -> pd.Series:
+    """Working authorizations given before the app's roles changed: Amazon wants them renewed
+    ("every 365 days, or anytime you add a role"). Stopped ones need a renewal anyway.
+
+    >>> f = pd.DataFrame({"authorized_on": pd.to_datetime(["2026-01-05", "2026-06-01"]),
+    ...                   "state": ["valid", "valid"]})
+    >>> _before_roles_changed(f, dt.date(2026, 3, 1)).tolist()
+    [True, False]
+    """
+    if roles_changed_on is None:
+        return pd.Series(False, index=frame.index)
+    working = pd.Series(frame["state"], index=frame.index).isin(WORKING_STATES)
+    return working & (frame["authorized_on"] < pd.Timestamp(roles_changed_on)).fillna(False)
 
 
 def join_findings(masks: dict[str, pd.Series]) -> pd.Series:

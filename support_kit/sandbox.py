@@ -111,7 +111,8 @@ class Sandbox:
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self.as_of = as_of or dates.today(settings.timezone)
-        frame = rules.evaluate(customers.customers, self.as_of, settings.timezone)
+        frame = rules.evaluate(customers.customers, self.as_of, settings.timezone,
+                               **settings.rules)
         self._accounts = {row.customer_id: _account(row) for row in frame.itertuples()}
         working = set(frame.loc[~frame["state"].isin(rules.STOPPED_STATES), "customer_id"])
         self._refresh: dict[str, tuple[str | None, Account | None]] = {}
@@ -360,7 +361,8 @@ def problem_page(sandbox: Sandbox, q: dict[str, str]) -> str | None:
     forced = sandbox.consent_error or ("INVALID_ACCESS" if q.get("as") == "secondary" else None)
     if forced:
         return render("sandbox/message.html", title="We're sorry",
-                      code=consent_errors.SHOWN.get(forced, forced),
+                      code=None if forced in consent_errors.NO_CODE else
+                      consent_errors.SHOWN.get(forced, forced),
                       message=consent_errors.AMAZON_PAGES[forced])
     if q.get("application_id") != sandbox.settings.app_id:
         return render("sandbox/message.html", title="We're sorry", code="MD9100",

@@ -1,4 +1,9 @@
-"""The catalogue of German and English texts (``data/texts.toml``) and date formats."""
+"""The catalogue of texts (``data/texts.toml``) and date formats.
+
+The desk reads German or English (:data:`LANGUAGES`); sellers read their own language
+(:data:`CUSTOMER_LANGUAGES`). The French, Italian and Spanish tables hold what a seller
+reads (:data:`SELLER_KEYS`); a desk text asked for in them is the English one.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,15 @@ import pandas as pd
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
-_EN_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)
+#: What sellers may read: another code gets English, an empty one the desk's default
+#: (``SUPPORT_KIT_CUSTOMER_LANGUAGE``, default German).
+CUSTOMER_LANGUAGES = ("de", "en", "fr", "it", "es")
+DEFAULT_CUSTOMER_LANGUAGE = "de"
+#: The catalogue's keys (dotted prefixes) a seller reads: present in every customer
+#: language with the same placeholders (tests/test_texts_languages.py checks it).
+SELLER_KEYS = ("app_name", "support_contact", "date", "reply", "renewal", "gap.reply",
+               "gap.link_after", "situation.*.subject", "situation.*.reply_lead",
+               "situation.*.reply_todo", "consent_error.*.seller", "authorizations")
 
 
 @cache
@@ -35,9 +45,43 @@ def language(value: object) -> str:
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def customer_language(value: object, default: str = DEFAULT_CUSTOMER_LANGUAGE) -> str:
+    """The language a seller reads: one of :data:`CUSTOMER_LANGUAGES`, English for another
+    code, ``default`` (the desk's ``SUPPORT_KIT_CUSTOMER_LANGUAGE``) when empty.
+
+    >>> [customer_language(" FR "), customer_language("nl"), customer_language(""),
+    ...  customer_language(None, "es")]
+    ['fr', 'en', 'de', 'es']
+    """
+    code = str(value if value is not None else "").strip().lower()
+    if code in ("", "nan", "<na>", "none"):
+        return default if default in CUSTOMER_LANGUAGES else DEFAULT_CUSTOMER_LANGUAGE
+    return code if code in CUSTOMER_LANGUAGES else "en"
+
+
+def _table(lang: str) -> str:
+    code = str(lang or "").strip().lower()
+    return code if code in CUSTOMER_LANGUAGES else language(code)
+
+
 def entry(lang: str, key: str) -> Any:
-    """The raw catalogue entry at a dotted ``key`` (a string, a list or a table)."""
-    node: Any = catalogue()[language(lang)]
+    """The raw catalogue entry at a dotted ``key`` (a string, a list or a table).
+
+    A seller's language without the key (a desk text in French) gives the English one.
+
+    >>> entry("fr", "reply.greeting"), entry("fr", "ui.search")
+    ('Bonjour,', 'Find customer')
+    """
+    table = _table(lang)
+    try:
+        return _walk(catalogue()[table], key)
+    except KeyError:
+        if table in LANGUAGES:
+            raise
+        return _walk(catalogue()["en"], key)
+
+
+def _walk(node: Any, key: str) -> Any:
     for part in key.split("."):
         node = node[part]
     return node
@@ -96,16 +140,20 @@ def days_text(days_left: int | None, lang: str) -> str:
 
 
 def format_date(value: dt.date | None, lang: str) -> str:
-    """A date as the desk writes it: German ``dd.mm.yyyy``, English ``3 May 2024``.
+    """A date as the desk writes it: German ``dd.mm.yyyy``, English ``3 May 2024``; for a
+    seller in French, Italian or Spanish, their way.
 
     >>> format_date(dt.date(2024, 5, 3), "de"), format_date(dt.date(2024, 5, 3), "en")
     ('03.05.2024', '3 May 2024')
+    >>> format_date(dt.date(2024, 5, 3), "it"), format_date(dt.date(2024, 5, 3), "es")
+    ('3 maggio 2024', '3 de mayo de 2024')
     """
     if value is None:
         return ""
-    if language(lang) == "de":
-        return f"{value.day:02d}.{value.month:02d}.{value.year}"
-    return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
+    form = entry(lang, "date")
+    return form["format"].format(  # de: 03.05.2024, fr: 1er mai 2024, es: 3 de mayo de 2024
+        day=form["first"] if value.day == 1 else value.day, dd=f"{value.day:02d}",
+        mm=f"{value.month:02d}", year=value.year, month=form["months"][value.month - 1])
 
 
 def format_dates(values: pd.Series, lang: str) -> pd.Series:

@@ -16,8 +16,10 @@ from .conftest import AS_OF, customer, run_cli, write_csv
 
 @pytest.mark.parametrize(("expires_on", "state", "days_left"), [
     (None, "unknown", None),
-    ("2027-03-01", "valid", 90),
-    ("2026-12-31", "expiring", 30),
+    ("2027-03-02", "valid", 91),
+    ("2027-03-01", "rotation_due", 90),  # Amazon announces it 90 days ahead: plan it
+    ("2027-01-01", "rotation_due", 31),
+    ("2026-12-31", "expiring", 30),  # urgent
     ("2026-12-02", "expiring", 1),
     ("2026-12-01", "expired", 0),  # on the day itself, as Amazon's tokens
     ("2026-11-01", "expired", -30),
@@ -26,7 +28,12 @@ def test_client_secret_states(expires_on, state, days_left):
     day = dt.date.fromisoformat(expires_on) if expires_on else None
     secret = client_secret(day, AS_OF)
     assert (secret.state, secret.days_left) == (state, days_left)
-    assert bool(secret.banner("en")) == (state in ("expiring", "expired"))
+    assert bool(secret.banner("en")) == (state in ("rotation_due", "expiring", "expired"))
+    assert secret.tone == {"rotation_due": "warn", "expiring": "urgent",
+                           "expired": "urgent"}.get(state, "")
+    if state == "rotation_due":
+        assert "Plan the rotation" in secret.banner("en")
+        assert "Rotation planen" in secret.banner("de")
 
 
 def notification(path, expiry="2026-12-20T23:30:00Z", kind="APPLICATION_OAUTH_CLIENT_SECRET_"
@@ -107,3 +114,19 @@ def test_every_panel_shows_the_banner_when_expired(demo, tmp_path):
         assert "Kein Verkäufer muss neu autorisieren" in banner
     assert panel.report.summary()["app"]["client_secret_state"] == "expired"
     desk.close()
+
+
+def test_from_90_days_the_panel_and_the_command_say_plan_the_rotation(demo, capsys,
+                                                                     monkeypatch):
+    settings = dataclasses.replace(load_settings({}), lwa_secret_expires=dt.date(2027, 2, 1))
+    desk = Desk(settings, demo, AS_OF)
+    panel = TroubleshootPanel(desk, customer_id="C100001", lang="en")
+    banner = next(v for v in html_of(panel.widget) if "sk-app-banner" in v)
+    assert 'data-state="rotation_due"' in banner and 'data-tone="warn"' in banner
+    assert "Plan the rotation" in banner and "62 days left" in banner
+    desk.close()
+    monkeypatch.setenv("SUPPORT_KIT_LWA_SECRET_EXPIRES", "2027-02-01")
+    code, _, err = run_cli(capsys, "diagnose", "C100001", "--as-of", AS_OF.isoformat(),
+                           "--lang", "en")
+    assert code == 0 and "WARNING: The app's LWA client secret expires on 1 February 2027" \
+        in err and "Plan the rotation" in err

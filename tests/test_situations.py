@@ -51,6 +51,10 @@ CASES = {
     "bad_data": ({"authorized_at": "31.02.2025"}, "data", True,
                  "Correct the authorization date", "nicht eindeutig bestimmen",
                  "could not determine the state", None),
+    # authorized on 2026-06-01, the app's roles changed on 2026-07-01 (SUPPORT_KIT_ROLES_...)
+    "roles_changed": ({"roles_changed_on": "2026-07-01"}, "warn", True,
+                      "predates the app's role change", "neue Berechtigungen (Rollen)",
+                      "new permissions (roles)", None),
 }
 #: What a wrong account or plan reply's lead names: the right one and the wrong one.
 RIGHT_AND_WRONG = {"wrong_account_payments": ("Seller Central", "Amazon Payments"),
@@ -58,9 +62,10 @@ RIGHT_AND_WRONG = {"wrong_account_payments": ("Seller Central", "Amazon Payments
                    "individual_plan": ("Professional", "Individual|Einzelanbieter")}
 
 
-def evaluated(**fields) -> pd.Series:
+def evaluated(roles_changed_on: str | None = None, **fields) -> pd.Series:
     frame = pd.DataFrame([customer("1", **fields)])
-    return rules.evaluate(frame, AS_OF).iloc[0]
+    changed = dt.date.fromisoformat(roles_changed_on) if roles_changed_on else None
+    return rules.evaluate(frame, AS_OF, roles_changed_on=changed).iloc[0]
 
 
 def test_every_situation_is_in_the_table():
@@ -96,6 +101,7 @@ def test_one_decision_per_situation(situation):
 @pytest.mark.parametrize("situation", list(CASES))
 def test_link_only_where_the_situation_allows(tmp_path, settings, situation):
     fields, _, link_allowed, *_ = CASES[situation]
+    fields = {k: v for k, v in fields.items() if k != "roles_changed_on"}
     customers = load(write_csv(tmp_path / "c.csv", [customer("1", **fields)]))
     if link_allowed:
         assert renewal_link(customers, "1", settings, now=NOW).url

@@ -183,8 +183,8 @@ def summary_rows(summary: dict, lang: str) -> pd.DataFrame:
         for key, count in pairs:
             number = isinstance(count, int) and not isinstance(count, bool)
             detail = "" if number or count is None else str(count)
-            if key == "client_secret_state":
-                detail = state_label(lang, detail)
+            if key == "client_secret_state" and detail:
+                detail = text(lang, f"app_secret.state.{detail}")
             rows.append((name, item(group if isinstance(value, dict) else "report", key),
                          count if number else None, detail))
     table = pd.DataFrame(rows, columns=["group", "item", "count", "text"])

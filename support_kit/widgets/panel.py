@@ -84,14 +84,17 @@ def demo_banner(lang: str = "de") -> widgets.HTML:
 
 def banners(desk: Any, lang: str = "de") -> list[widgets.HTML]:
     """The banners every panel shows on top: demo data, and the app's own LWA client secret
-    when it is expiring or expired (every seller stops then; nobody needs to re-authorize)."""
+    from 90 days before it expires, urgent from 30 (every seller stops then; nobody needs
+    to re-authorize)."""
     from ..app_credentials import client_secret
 
     shown = [demo_banner(lang)] if desk.demo else []
     secret = client_secret(desk.settings.lwa_secret_expires, desk.today)
     if secret.banner(lang):
+        colours = ("#fdecea", "#c62828") if secret.tone == "urgent" else ("#fff3cd", "#f0c36d")
         shown.append(widgets.HTML(
-            f'<div class="sk-app-banner" data-state="{secret.state}" style="background:#fdecea;'
-            f'border:1px solid #c62828;padding:6px 10px;border-radius:4px;font-weight:600">'
+            f'<div class="sk-app-banner" data-state="{secret.state}" data-tone="{secret.tone}" '
+            f'style="background:{colours[0]};border:1px solid {colours[1]};padding:6px 10px;'
+            'border-radius:4px;font-weight:600">'
             f'{html.escape(secret.banner(lang))}</div>'))
     return shown

@@ -228,7 +228,8 @@ class ReportPanel(Panel):
         self._step(0, text(self.lang, "report.evaluating",
                            n=f"{self.desk.customers.rows_loaded:,}"))
         self.report = build_report(self.desk.customers, day, self.desk.settings.timezone,
-                                   self.desk.settings.lwa_secret_expires, lang=self.lang)
+                                   self.desk.settings.lwa_secret_expires, lang=self.lang,
+                                   **self.desk.settings.rules)
         self.report.follow_up(self.desk.store)
         self._recorded = False
         offered, self._offered = list(self._offered), {}  # files of another day: not ours
