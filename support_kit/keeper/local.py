@@ -211,7 +211,7 @@ class LocalKeeper:
 
         customers = self.current(as_of)
         row = rules.evaluate(customers.find(customer_id), as_of or self.today(),
-                             self.settings.timezone).iloc[0]
+                             self.settings.timezone, **self.settings.rules).iloc[0]
         with AmazonClient(self.amazon(as_of)) as client:
             result = check_one(client, row, customers.refresh_tokens.get(customer_id))
         self.event("live_checked", customer_id, live_detail(result), as_of=as_of)
