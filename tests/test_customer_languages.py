@@ -9,6 +9,7 @@ import string
 import pytest
 
 from support_kit import rules
+from support_kit.dates import today
 from support_kit.texts import CUSTOMER_LANGUAGES, SELLER_KEYS, catalogue
 
 from .conftest import TEST_ENV, customer, run_cli, run_json, write_csv
@@ -106,7 +107,7 @@ def test_reminder_mails_in_five_languages(tmp_path, capsys, monkeypatch, smtp_se
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("SUPPORT_KIT_MAIL_FROM", "desk@example.com")
     monkeypatch.setenv("SUPPORT_KIT_SMTP_URL", smtp_server.url())
-    expiring = (rules.today() - dt.timedelta(days=365 - 12)).isoformat()
+    expiring = (today() - dt.timedelta(days=365 - 12)).isoformat()
     codes = [*CUSTOMER_LANGUAGES, "nl"]
     listed = write_csv(tmp_path / "customers.csv", [
         customer(f"L{n}", authorized_at=expiring, language=code,

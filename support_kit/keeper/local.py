@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from .. import rules
+from .. import dates, rules
 from ..config import Secret, Settings
 from ..confirmation import Confirmation, code_hash, confirm_renewal, live_detail
 from ..customers import CustomerList
@@ -110,7 +110,7 @@ class LocalKeeper:
         return self.lay_over(self.listed, as_of or self.today())
 
     def today(self) -> dt.date:
-        return rules.today(self.settings.timezone)
+        return dates.today(self.settings.timezone)
 
     # --- writes ---------------------------------------------------------------------------
     def record(self, event: Event) -> Event:
