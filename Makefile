@@ -2,13 +2,15 @@
 #   make lab   - JupyterLab on notebooks/ with the bundled demo data (PORT=8888)
 #   make test  - every test (lint, unit, widgets, notebooks, browser)
 #   make app   - the notebooks as an app on 127.0.0.1 for one machine (Voila; APP_PORT=8866)
+#   make hub   - the app for a desk team: JupyterHub on 127.0.0.1 (HUB_PORT=8000, README)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8888
 APP_PORT ?= 8866
+HUB_PORT ?= 8000
 
-.PHONY: lab app test lint bench clean
+.PHONY: lab app hub test lint bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { echo "python3 cannot make a virtual \
@@ -32,6 +34,17 @@ lab: $(VENV)/.installed
 # kernels of closed pages culled within two minutes (the browser tests use the same file)
 app: $(VENV)/.installed-dev
 	cd notebooks && ../$(BIN)/voila --port=$(APP_PORT) "--Voila.config_file_paths=$(CURDIR)/deploy" .
+
+$(VENV)/.installed-hub: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[hub]'
+	touch $@ $(VENV)/.installed
+
+# deploy/jupyterhub_config.py: logins (PAM; a trial with SUPPORT_KIT_HUB_TRIAL_PASSWORD), the
+# keeper service (the only process that gets the SUPPORT_KIT_* secrets), agents' desk pages
+hub: $(VENV)/.installed-hub
+	@command -v configurable-http-proxy >/dev/null 2>&1 || { echo "JupyterHub's proxy is \
+	missing: install it with 'npm install -g configurable-http-proxy' (README, A desk team)."; exit 2; }
+	HUB_PORT=$(HUB_PORT) $(BIN)/jupyterhub -f "$(CURDIR)/deploy/jupyterhub_config.py"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check support_kit tests benchmarks

@@ -1,5 +1,8 @@
-# Each agent's own Jupyter server behind JupyterHub (see README, "A desk team"): the same
-# rules as `make app` (deploy/voila.json) for the desk pages served by Voila's extension.
+# Each agent's own Jupyter server behind JupyterHub (see README, "A desk team"): the desk
+# pages served by Voila's extension, with the same rules as `make app` (deploy/voila.json).
+# deploy/jupyterhub_config.py starts every server with this file.
+import os
+
 c = get_config()  # noqa: F821 - provided by Jupyter when it loads this file
 
 # A closed page's kernel is freed within two minutes; pages still open are never touched.
@@ -11,3 +14,19 @@ c.MappingKernelManager.cull_busy = False
 # No code, no tracebacks, and no data file served through Voila's file handler.
 c.VoilaConfiguration.show_tracebacks = False
 c.VoilaConfiguration.file_allowlist = []
+
+# No terminals for anybody: a terminal is a shell that nothing culls.
+c.ServerApp.terminals_enabled = False
+
+# Agents get the desk pages only (support_kit/agent_server.py answers everything else with
+# 403: JupyterLab, the contents, files, sessions and kernels APIs). The hub's `desk-admins`
+# group (leads, trainers) keeps JupyterLab: the hub marks their servers.
+if os.environ.get("SUPPORT_KIT_DESK_ROLE") != "admin":
+    c.ServerApp.jpserver_extensions = {
+        "support_kit.agent_server": True,
+        "voila.server_extension": True,
+        "jupyterlab": False,
+        "notebook": False,
+        "jupyter_lsp": False,
+        "jupyter_server_terminals": False,
+    }
