@@ -7,6 +7,7 @@ One pooled ``requests.Session``; a timeout on every call; urllib3's ``Retry`` fo
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 import requests
@@ -151,6 +152,18 @@ class AmazonClient:
         """Sellers ``getMarketplaceParticipations``: ``payload`` is a list. Answered in every
         region for most seller roles: the call that proves a token works."""
         return self._get("/sellers/v1/marketplaceParticipations", access_token, region)
+
+
+def endpoint_region(base: str) -> str | None:
+    """The region an SP-API endpoint serves, from Amazon's host name or a sandbox path
+    (``.../na``, ``.../eu``, ``.../fe``); ``None`` when the address does not say.
+
+    >>> endpoint_region("https://sellingpartnerapi-fe.amazon.com"), endpoint_region(
+    ...     "http://127.0.0.1:8765/eu"), endpoint_region("http://127.0.0.1:8765")
+    ('FE', 'EU', None)
+    """
+    found = re.search(r"sellingpartnerapi-(na|eu|fe)\.|/(na|eu|fe)/?$", base.lower())
+    return (found.group(1) or found.group(2)).upper() if found else None
 
 
 def _json(response: requests.Response) -> dict:

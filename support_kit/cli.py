@@ -235,6 +235,9 @@ def cmd_live_check(args: argparse.Namespace, settings: Settings) -> int:
                                        ";".join(r.findings)]))
         print(f"{r.customer_id:<12} {r.live_state:<24} {extra} {r.detail}"
               + (f" [{r.request_id}]" if r.request_id else ""))
+        if r.causes:
+            print(f"{'':<12} likely: " + "; ".join(r.cause_texts("en"))
+                  + f" Next: {r.next_step('en')}")
     print(", ".join(f"{k}: {v}" for k, v in run.counts.items() if v))
     return _stopped_early(run)
 

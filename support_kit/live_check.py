@@ -6,7 +6,9 @@ it does not, the token is still ``alive`` and the plan is "not checked" (FACTS.m
 API: which call works where"). A check that failed is never reported as valid or expired:
 ``unreachable``, ``throttled`` and ``error`` say the check itself did not get an answer. The
 app's own credentials failing (a wrong or an expired client secret) is the app's problem:
-the run stops once and blames no seller.
+the run stops once and blames no seller. A 403 on the proof after a good refresh is
+``access_denied``, with its likely causes ranked by what the desk knows (FACTS.md, "A 403 on
+an SP-API call after a good token refresh").
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pandas as pd
 import requests
 
 from . import dates, rules
-from .amazon import ACCOUNT_REGIONS, AmazonClient, AmazonError, participations
+from .amazon import ACCOUNT_REGIONS, AmazonClient, AmazonError, endpoint_region, participations
 from .config import Secret, Settings
 from .customers import CustomerList
 from .errors import SupportKitError
@@ -30,7 +32,10 @@ from .texts import text
 from .views import render
 
 LIVE_STATES = ("alive", "expired", "revoked", "no_token", "app_credentials_invalid",
-               "unreachable", "throttled", "error")
+               "unreachable", "throttled", "access_denied", "error")
+#: Why Amazon may refuse a call after a good refresh (Amazon's list of common errors).
+DENIED_CAUSES = ("authorization_ended", "region_mismatch", "account_deactivated",
+                 "role_missing")
 DEFAULT_CONCURRENCY = 8
 #: How far the selling plan was checked: by getAccount, or why not.
 PLAN_CHECKS = ("checked", "not_available", "refused", "failed")
@@ -55,12 +60,23 @@ class LiveResult:
     findings: tuple[str, ...] = ()
     plan_check: str = ""
     app_problem: str | None = None
+    #: for ``access_denied``: the likely causes, most likely first (:data:`DENIED_CAUSES`)
+    causes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["marketplaces"] = list(self.marketplaces)
         data["findings"] = list(self.findings)
+        data["causes"] = list(self.causes)
         return data
+
+    def cause_texts(self, lang: str = "de") -> list[str]:
+        """Each likely cause of an ``access_denied`` in words, most likely first."""
+        return [text(lang, f"live_cause.{c}") for c in self.causes]
+
+    def next_step(self, lang: str = "de") -> str:
+        """What to do first: the most likely cause's step (empty when nothing is denied)."""
+        return text(lang, f"live_cause_step.{self.causes[0]}") if self.causes else ""
 
     def label(self, lang: str = "de") -> str:
         if self.app_problem:
@@ -157,7 +173,11 @@ def check_one(client: AmazonClient, row: pd.Series, token: Secret | None) -> Liv
     try:  # the proof: answered in every region
         listed, request_id = client.get_marketplace_participations(grant.access_token, region)
     except AmazonError as exc:
-        return _failed(customer_id, exc)
+        result = _failed(customer_id, exc)
+        if exc.status == 403 and result.app_problem is None:  # the refresh worked
+            return dataclasses.replace(result, live_state="access_denied", causes=denied_causes(
+                row, endpoint_region(client.spapi_base(region))))
+        return result
     except (requests.ConnectionError, requests.Timeout) as exc:
         return LiveResult(customer_id, "unreachable", detail=network_detail(exc))
     plan, plan_check = None, "not_available"
@@ -174,6 +194,29 @@ def check_one(client: AmazonClient, row: pd.Series, token: Secret | None) -> Liv
             plan_check = "failed"
     return LiveResult(customer_id, "alive", plan, tuple(participations(listed.get("payload"))),
                       request_id, "token works", live_findings(row, plan), plan_check)
+
+
+def denied_causes(row: pd.Series, endpoint: str | None) -> tuple[str, ...]:
+    """The likely causes of a 403 after a good refresh, most likely first, by what the desk
+    knows: the date says the authorization ended; the seller's region is not the endpoint's
+    (unknown endpoint region: it may be); the account may be deactivated; the app may lack
+    the role. A cause the desk can rule out is left out.
+
+    >>> denied_causes(pd.Series({"state": "valid", "region": "NA"}), "EU")
+    ('region_mismatch', 'account_deactivated', 'role_missing', 'authorization_ended')
+    >>> denied_causes(pd.Series({"state": "expired", "region": "EU"}), "EU")
+    ('authorization_ended', 'account_deactivated', 'role_missing')
+    """
+    region = row.get("region") if isinstance(row.get("region"), str) else None
+    ended = str(row.get("state")) in rules.STOPPED_STATES
+    known_mismatch = bool(endpoint and region and endpoint != region)
+    maybe_mismatch = endpoint is None or region is None
+    causes = ["authorization_ended"] if ended else []
+    causes += ["region_mismatch"] if known_mismatch else []
+    causes += ["account_deactivated", "role_missing"]
+    causes += ["region_mismatch"] if maybe_mismatch and not known_mismatch else []
+    causes += [] if ended else ["authorization_ended"]  # revoked since the list was written
+    return tuple(causes)
 
 
 def live_findings(row: pd.Series, plan: str | None) -> tuple[str, ...]:

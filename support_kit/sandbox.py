@@ -4,7 +4,8 @@
 - ``GET /sellers/v1/account`` and ``/sellers/v1/marketplaceParticipations``. As at Amazon,
   getAccount answers for EU sellers only, and only while the app has the role (switch
   ``account_role``); an expired client secret (switch ``client_secret_expired``) makes every
-  Sellers API call a 403 saying so.
+  Sellers API call a 403 saying so. Under ``/na``, ``/eu`` and ``/fe`` the same calls are one
+  region's endpoint: a seller authorized in another region gets Amazon's 403.
 - ``GET /apps/authorize/consent``: a Seller Central-like consent page, with a switch to sign
   in as another seller, an Individual-plan account, with Amazon Payments credentials or as a
   user who is not the account's primary user ("Invalid Access"); ``consent_error`` makes it
@@ -330,8 +331,10 @@ def token_endpoint(sandbox: Sandbox, form: dict[str, str]) -> Answer:
     return fault(sandbox) or json_answer(*sandbox.token(form))
 
 
-def sellers_api(sandbox: Sandbox, path: str, access_token: str) -> Answer:
-    """``GET /sellers/v1/...``: getAccount and getMarketplaceParticipations."""
+def sellers_api(sandbox: Sandbox, path: str, access_token: str,
+                endpoint_region: str | None = None) -> Answer:
+    """``GET /sellers/v1/...``: getAccount and getMarketplaceParticipations; under a region's
+    prefix (``/eu/sellers/v1/...``) only for sellers authorized in that region."""
     account = sandbox.account_for(access_token)
     if account is None:
         return json_answer(403, {"errors": [{"code": "Unauthorized", "message":
@@ -340,6 +343,8 @@ def sellers_api(sandbox: Sandbox, path: str, access_token: str) -> Answer:
                                              "revoked, malformed or invalid."}]})
     if sandbox.client_secret_expired:
         return json_answer(403, {"errors": [DENIED | {"details": SECRET_EXPIRED}]})
+    if endpoint_region and marketplaces.lookup(account.country_code).region != endpoint_region:
+        return json_answer(403, {"errors": [DENIED]})  # another region's endpoint
     limit = {"x-amzn-RateLimit-Limit": "0.016"}
     if path == "/sellers/v1/account" and not (
             sandbox.account_role
@@ -457,9 +462,11 @@ class SandboxHandler(LimitedHandler):
 
     def do_GET(self) -> None:
         path, q = urlsplit(self.path).path, self.query()
+        region = path[1:3].upper() if path[:4] in ("/na/", "/eu/", "/fe/") else None
+        path = path[3:] if region else path
         if path.startswith("/sellers/v1/"):
             answer = fault(self.sandbox) or sellers_api(
-                self.sandbox, path, self.headers.get("x-amz-access-token", ""))
+                self.sandbox, path, self.headers.get("x-amz-access-token", ""), region)
         elif path == "/apps/authorize/consent":
             answer = consent_page(self.sandbox, q, page_language(q, self.accept_language))
         elif path == "/callback":
