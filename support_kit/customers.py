@@ -50,7 +50,9 @@ DEMO_FILE = "demo_customers.csv"
 _BLOCK_SIZE = 1 << 24  # Arrow parses in blocks; no row may be longer
 _LONGEST_HEADER = 1 << 16
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_TOKEN_LIKE = re.compile(r"Atz[ra]\|[^\s,;\"'}]+")
+#: An LWA token's shape (``Atzr|...``, ``Atza|...``, also URL-encoded ``Atzr%7C...``).
+_TOKEN_LIKE = re.compile(r"(Atz[ra](?:\||%7[cC]))[^\s,;\"'}&<>]+")
+_MASKED = "[secure]"
 
 
 class RefreshTokens:
@@ -226,7 +228,8 @@ def _read_csv(path: Path) -> _Raw:
         if row.text.strip():
             reason = (f"malformed row: {row.actual_columns} fields, the header has "
                       f"{row.expected_columns}; check quotes and delimiters ({delimiter!r})")
-            bad.append((row.number, reason, _mask_line(row.text, delimiter, secret_at)))
+            bad.append((row.number, reason, _mask_line(row.text, delimiter, secret_at,
+                                                       len(header))))
         else:
             bad.append((row.number, "", ""))
         return "skip"
@@ -329,14 +332,18 @@ def _xlsx_rows(path: Path) -> _Raw:
         header = [_cell_text(c) if c is not None else "" for c in next(rows, ())]
         while header and header[-1] == "":
             header.pop()
+        secret_at = [i for i, name in enumerate(header) if _header_key(name) == SECRET_COLUMN]
         records, lines, rejects = [], [], []
         for number, row in enumerate(rows, start=2):
             cells = ["" if c is None else _cell_text(c) for c in row]
             if not any(cells):
                 continue
             if any(cells[len(header):]):
+                while cells and cells[-1] == "":
+                    cells.pop()
                 rejects.append((number, f"malformed row: values beyond the {len(header)} "
-                                "header columns", mask_secrets(";".join(cells))))
+                                "header columns", mask_secrets(";".join(
+                                    _masked_fields(cells, secret_at, len(header))))))
                 continue
             records.append(cells[: len(header)] + [""] * (len(header) - len(cells)))
             lines.append(number)
@@ -514,22 +521,47 @@ def _raw_text(rows: pd.DataFrame, delimiter: str) -> pd.Series:
     if rows.empty:
         return pd.Series([], dtype=object)
     shown = rows[list(COLUMNS)].copy()
-    shown[SECRET_COLUMN] = shown[SECRET_COLUMN].where(shown[SECRET_COLUMN] == "", "[secure]")
-    return shown.astype(str).agg(delimiter.join, axis=1)
+    shown[SECRET_COLUMN] = shown[SECRET_COLUMN].where(shown[SECRET_COLUMN] == "", _MASKED)
+    return shown.astype(str).agg(delimiter.join, axis=1).str.replace(
+        _TOKEN_LIKE, lambda m: m.group(1) + _MASKED, regex=True)  # token-shaped text anywhere
 
 
 def mask_secrets(text: str) -> str:
-    """Hide anything that looks like an LWA token in a message or raw line."""
-    return _TOKEN_LIKE.sub(lambda m: m.group(0)[:5] + "[secure]", text)
+    """Hide anything that looks like an LWA token in a message or raw line.
+
+    >>> mask_secrets("token Atzr|abc and Atzr%7Cdef, mail shop@example.de")
+    'token Atzr|[secure] and Atzr%7C[secure], mail shop@example.de'
+    """
+    return _TOKEN_LIKE.sub(lambda m: m.group(1) + _MASKED, text)
 
 
-def _mask_line(text: str, delimiter: str, secret_at: list[int]) -> str:
-    fields = next(csv.reader([text], delimiter=delimiter), [])
-    if any(i < len(fields) and fields[i] for i in secret_at):
-        for i in secret_at:
-            if i < len(fields) and fields[i]:
-                text = text.replace(fields[i], "[secure]")
-    return mask_secrets(text)
+def _masked_fields(fields: list[str], secret_at: list[int], expected: int) -> list[str]:
+    """A row's fields with the refresh token masked by its position. In a row that does not
+    match the header (a field too many or too few), the token may have moved: everything
+    from where it can be on is masked.
+
+    >>> _masked_fields(["1", "shop@example.de", "de"], [3], expected=4)
+    ['1', 'shop@example.de', '[secure]']
+    >>> _masked_fields(["1", "Shop", " Ltd", "DE", "token"], [3], expected=4)
+    ['1', 'Shop', ' Ltd', '[secure]']
+    """
+    if not secret_at:
+        return fields
+    if len(fields) == expected:
+        return [_MASKED if i in secret_at and value else value for i, value in enumerate(fields)]
+    first = min(secret_at)
+    if len(fields) < expected:  # a field missing before the token moves it to the left
+        first = min(first, len(fields) - (expected - first))
+    first = max(first, 0)
+    return fields[:first] + ([_MASKED] if len(fields) > first else [])
+
+
+def _mask_line(text: str, delimiter: str, secret_at: list[int], expected: int) -> str:
+    try:
+        fields = next(csv.reader([text], delimiter=delimiter), [])
+    except csv.Error:  # not even one CSV line: split plainly, mask by place all the same
+        fields = text.split(delimiter)
+    return mask_secrets(delimiter.join(_masked_fields(fields, secret_at, expected)))
 
 
 def _mask_url(url: str) -> str:

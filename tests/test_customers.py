@@ -64,7 +64,7 @@ def test_malformed_row_is_rejected_and_the_rest_loaded(tmp_path):
     assert loaded.customers["line"].tolist() == [2, 4]
     reject = loaded.rejects.iloc[0]
     assert reject.line == 3 and "4 fields, the header has 3" in reject.reason
-    assert reject.raw.startswith("2,b,") and "extra" in reject.raw
+    assert reject.raw == "2,b,[secure]"  # the token may have moved: masked from its place on
     assert_no_canary(reject.raw)
 
 

@@ -91,6 +91,36 @@ def _umlauts(out: Path) -> None:
     assert names == {"Müller UTF-8", "Müller cp1252 €"}
 
 
+def _rejects(out: Path) -> dict[str, str]:
+    with open(out / "rejects.csv", newline="", encoding="utf-8") as fh:
+        return {r["line"]: r["raw"] for r in csv.DictReader(fh)}
+
+
+def _tokens_masked_by_place(out: Path) -> None:
+    raw = _rejects(out)
+    assert raw.pop("3") == "2,Shop, Ltd,[secure]"  # shifted right: from its place on
+    assert raw.pop("4") == "3,shop@example.de,[secure]"  # shifted left: not by substring
+    duplicate = raw.pop("6")  # a duplicate id: the token column, and token shapes anywhere
+    assert duplicate.startswith("4,Atzr%7C[secure],") and duplicate.endswith(",[secure]")
+    assert not raw
+    assert "CANARY" not in (out / "rejects.csv").read_text(encoding="utf-8")
+
+
+def _xlsx_tokens_masked(out: Path) -> None:
+    assert _rejects(out) == {"3": "2;Shop;DE;[secure]"}
+    assert "CANARY" not in (out / "rejects.csv").read_text(encoding="utf-8")
+
+
+def xlsx_with_a_shifted_token(folder: Path) -> Path:
+    path = folder / "in.xlsx"
+    book = Workbook()
+    book.active.append(["customer_id", "shop_name", "marketplace", "refresh_token"])
+    book.active.append(["1", "Shop", "DE", ""])
+    book.active.append(["2", "Shop", "DE", "", "CANARY-beyond-the-header"])
+    book.save(path)
+    return path
+
+
 CONTROL_ROWS = [customer("1", shop_name="Tab\x0bVT", authorized_at="2025-12-05"),
                 customer("2", shop_name="Nul\x00Byte"), customer("3", shop_name="Esc\x1b[31mRed")]
 REPORT = ("report", "{input}", "--as-of", AS_OF.isoformat(), "--out", "{out}")
@@ -115,6 +145,16 @@ CASES = [
     Case("header-only", REPORT, 0, rows_in=0, make=text_file("in.csv", HEADER + "\n")),
     Case("diagnose-escapes-terminal-codes", ("diagnose", "3", "--input", "{input}"), 0,
          says=("Esc\u241b[31mRed",), make=csv_rows(*CONTROL_ROWS)),
+    Case("tokens-in-malformed-rows-masked-by-place", REPORT, 0, rows_in=5,
+         check=_tokens_masked_by_place, make=text_file(
+             "in.csv", "customer_id,shop_name,marketplace,refresh_token\n"
+             "1,Shop,DE,\n"
+             "2,Shop, Ltd,DE,CANARY-not-token-shaped\n"  # an unquoted comma shifts it right
+             "3,shop@example.de,de\n"  # a field missing: "de" is where the token would be
+             "4,Shop,DE,\n"
+             "4,Atzr%7CCANARY-url-encoded,DE,Atzr|CANARY-2\n")),
+    Case("xlsx-token-beyond-the-header-masked", REPORT, 0, rows_in=2,
+         check=_xlsx_tokens_masked, make=xlsx_with_a_shifted_token),
     # --- customer files a user can fix ------------------------------------------------------
     Case("single-line-50mb", REPORT, 2, ("in.csv", "first line is over 64 KB"),
          make=text_file("in.csv", "x" * 50_000_000)),

@@ -166,7 +166,7 @@ def test_a_folder_where_a_file_belongs_leaves_the_earlier_report_whole(tmp_path,
     (out / "summary.json" / "keep.txt").write_text("mine")
     earlier = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     code, err = _report(capsys, out, SECOND_AS_OF)
-    assert code == 2 and err.count("\n") == 1 and "is a folder" in err
+    assert code == 2 and err.count("\n") == 1 and "a folder is in the way" in err
     assert "summary.json" in err and "earlier report there is unchanged" in err
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == earlier
     assert (out / "summary.json" / "keep.txt").read_text() == "mine"

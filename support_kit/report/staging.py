@@ -156,9 +156,9 @@ def _check_replaceable(target: Path, names: list[str]) -> None:
         there = target / name
         if there.is_dir() and not there.is_symlink():
             raise SupportKitError(
-                f"The report cannot replace {there}: it is a folder where the report puts its "
-                f"file {name}. Move or rename that folder, or choose another --out. Any earlier "
-                "report there is unchanged.")
+                f"The report cannot replace {there}: a folder is in the way where the report "
+                f"puts its file {name}. Move or rename that folder, or choose another --out. "
+                "Any earlier report there is unchanged.")
 
 
 def _remove_abandoned(target: Path) -> None:
