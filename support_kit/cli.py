@@ -482,6 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno())
             return 1
         except Exception as exc:
+            exc = Store.problem(exc) or exc  # a busy store, a full disk: in plain words
             if is_fixable(exc):  # one line naming what to fix
                 print(f"support-kit: {problem_line(exc)}", file=sys.stderr)
                 return EXIT_PROBLEM
@@ -492,6 +493,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "report this with the command "
                 "you ran."), file=sys.stderr)
             return 1
+        finally:
+            for news in Store.news():  # a store made new, renewals taken in
+                print(f"support-kit: {one_line(news)}", file=sys.stderr)
 
 
 def run() -> NoReturn:

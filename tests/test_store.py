@@ -3,6 +3,7 @@ processes, schema upgrades without loss, tokens sealed, renewals laid over the l
 
 import datetime as dt
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -199,3 +200,87 @@ def test_the_command_leaves_the_store_file_whole(tmp_path):
         notes = copy.execute("SELECT detail FROM events WHERE customer_id = 'C100005'")
         assert [json.loads(d)["text"] for (d,) in notes] == ["called, renews tonight",
                                                             "renewed"]
+
+
+def _bytes(path):
+    return {p.name: p.read_bytes() for p in sorted(path.parent.iterdir()) if p.is_file()}
+
+
+def test_a_store_of_a_newer_kit_is_refused_unchanged(tmp_path, capsys, monkeypatch):
+    store = tmp_path / "desk.sqlite"
+    monkeypatch.setenv("SUPPORT_KIT_STORE", f"sqlite:///{store}")
+    assert run_cli(capsys, "note", "C100001", "kept")[0] == 0
+    Store.close_all()
+    with sqlite3.connect(store) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")
+    connection.close()
+    before = _bytes(store)
+    code, _out, err = run_cli(capsys, "history", "C100001")
+    assert code == 2 and err.count("\n") == 1 and "unexpected" not in err
+    assert "made by a newer support_kit" in err and "upgrade support_kit" in err
+    assert _bytes(store) == before
+
+
+def test_a_foreign_database_is_refused_unchanged(tmp_path, capsys, monkeypatch):
+    other = tmp_path / "shop.sqlite"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL)")
+        connection.execute("INSERT INTO orders (total) VALUES (9.5)")
+    connection.close()
+    before = _bytes(other)
+    monkeypatch.setenv("SUPPORT_KIT_STORE", f"sqlite:///{other}")
+    code, _out, err = run_cli(capsys, "note", "C100001", "hello")
+    assert code == 2 and err.count("\n") == 1
+    assert "not a support_kit store" in err and "orders" in err and "left unchanged" in err
+    assert _bytes(other) == before
+
+
+def test_a_new_store_is_made_and_said_once(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SUPPORT_KIT_STORE", f"sqlite:///{tmp_path / 'dsek.sqlite'}")  # a typo
+    code, out, err = run_cli(capsys, "history", "C100001")
+    assert code == 0 and err.count("\n") == 1
+    assert f"made a new store at sqlite:///{tmp_path / 'dsek.sqlite'}" in err
+    assert "history starts empty" in err
+    code, out, err = run_cli(capsys, "history", "C100001")
+    assert code == 0 and err == ""
+
+
+def test_a_store_locked_too_long_is_one_line(tmp_path, capsys, monkeypatch):
+    store = tmp_path / "desk.sqlite"
+    monkeypatch.setenv("SUPPORT_KIT_STORE", f"sqlite:///{store}?timeout=0.2")
+    assert run_cli(capsys, "note", "C100001", "first")[0] == 0
+    other = sqlite3.connect(store, isolation_level=None)  # another program holds it
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        code, _out, err = run_cli(capsys, "note", "C100001", "CANARY-note-text")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert code == 2 and err.count("\n") == 1 and "is busy" in err
+    assert "INSERT" not in err and "CANARY" not in err and "unexpected" not in err
+    assert [e["detail"]["text"] for e in run_json(capsys, "history", "C100001")] == ["first"]
+
+
+def test_a_full_disk_under_the_store_is_one_line(tmp_path, capsys, monkeypatch):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
+    try:
+        monkeypatch.setenv("SUPPORT_KIT_STORE", f"sqlite:///{disk / 'desk.sqlite'}")
+        assert run_cli(capsys, "note", "C100001", "first")[0] == 0
+        filler = disk / "filler"
+        with open(filler, "wb", buffering=0) as fh:  # the rest of the disk taken by another
+            try:
+                while fh.write(b"x" * 4096):
+                    pass
+            except OSError:
+                pass
+        code, _out, err = run_cli(capsys, "note", "C100001", "y" * 300_000)
+        assert code == 2 and err.count("\n") == 1 and "the disk is full" in err, err
+        assert "SUPPORT_KIT_STORE" not in err and "unexpected" not in err
+    finally:
+        Store.close_all()
+        subprocess.run(["umount", "-l", str(disk)], check=False)

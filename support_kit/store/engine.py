@@ -67,6 +67,7 @@ def connect(url: str, create_folder: bool = False) -> Engine:
     sqlite = parsed.get_backend_name() == "sqlite"
     if sqlite and parsed.database and parsed.database != ":memory:":
         folder = Path(parsed.database).expanduser().parent
+        _check_sqlite_file(Path(parsed.database).expanduser(), url)
         if create_folder:
             folder.mkdir(parents=True, exist_ok=True)
         elif not folder.is_dir():
@@ -110,6 +111,15 @@ def _sqlite_pragmas(dbapi_connection, busy: float) -> None:
     cursor.close()
 
 
+def is_new(engine: Engine) -> bool:
+    """Whether ``engine`` points at no store yet: a missing SQLite file, or a database
+    without the desk's tables (checked before the schema is made)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if engine.dialect.name == "sqlite":
+        return bool(database) and database != ":memory:" and not Path(database).exists()
+    return _stored_revision(engine) is None
+
+
 def _alembic_config():
     from alembic.config import Config
 
@@ -141,10 +151,16 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (default: the newest), one process at a time."""
-    if revision == "head" and _stored_revision(engine) == HEAD:
+    """Bring the schema to ``revision`` (default: the newest), one process at a time.
+
+    A store made by a newer kit, and a database that holds other tables but is no store,
+    are refused and left unchanged."""
+    stored = _stored_revision(engine)
+    if revision == "head" and stored == HEAD:
         return  # the common case, told without loading Alembic
     from alembic import command
+
+    _check_ours(engine, stored)
 
     with engine.connect() as connection:
         if revision == "head" and current_revision(connection) == head_revision():
@@ -155,6 +171,91 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         config = _alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def _check_ours(engine: Engine, stored: str | None) -> None:
+    """Refuse a store of a newer kit and a database that is not a store (unchanged)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    where = masked(engine.url.render_as_string(hide_password=False))
+    if stored is not None:
+        try:
+            ScriptDirectory.from_config(_alembic_config()).get_revision(stored)
+        except CommandError:
+            raise SupportKitError(
+                f"The store {where} was made by a newer support_kit (schema {stored}; this "
+                f"kit knows up to {HEAD}): upgrade support_kit (pip install -U support_kit) "
+                "on this machine. The store was not changed.") from None
+        return
+    from sqlalchemy import inspect
+
+    try:
+        found = set(inspect(engine).get_table_names())
+    except SQLAlchemyError:
+        return  # told by the upgrade itself, in the store's words
+    _refuse_foreign(found, where)
+
+
+def _refuse_foreign(tables: set[str], where: str) -> None:
+    from .schema import metadata
+
+    foreign = sorted(tables - set(metadata.tables) - {"alembic_version"})
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+        raise SupportKitError(
+            f"The database {where} is not a support_kit store: it holds other tables "
+            f"({shown}) and was left unchanged. Check SUPPORT_KIT_STORE: name a new file "
+            "or an empty database for the desk's memory.")
+
+
+def _check_sqlite_file(path: Path, url: str) -> None:
+    """An existing SQLite file that is no store is refused before the kit touches it (even
+    switching its journal mode would change it); read only."""
+    import sqlite3
+
+    if not path.is_file():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            tables = {row[0] for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return  # not a database at all: told when it is opened
+    _refuse_foreign(tables, masked(url))
+
+
+def problem(exc: BaseException, url: str | None = None) -> SupportKitError | None:
+    """A database error as the one line a user can act on (``None``: not one of those):
+    a store held locked too long, a full disk, a read-only file, a server out of reach.
+    Never the SQL or its parameters.
+
+    >>> from sqlalchemy.exc import OperationalError
+    >>> str(problem(OperationalError("INSERT ...", {}, Exception("database is locked"))))[:40]
+    'The store is busy: another program has h'
+    """
+    if not isinstance(exc, SQLAlchemyError):
+        return None
+    said = " ".join(str(getattr(exc, "orig", None) or "").split()).lower()
+    where = f"The store {masked(url)}" if url else "The store"
+    if "locked" in said or "lock timeout" in said or "could not obtain lock" in said:
+        return SupportKitError(
+            f"{where} is busy: another program has held it locked longer than support-kit "
+            "waits. Try again in a moment; if it stays busy, close the program that holds it "
+            "(a database browser, a stuck support-kit). Nothing of this step was kept.")
+    if "disk is full" in said or "no space left" in said or "disk full" in said:
+        return SupportKitError(
+            f"{where} cannot be written: the disk is full. Free some space and try again; "
+            "nothing of this step was kept.")
+    if "readonly database" in said or "read-only" in said:
+        return SupportKitError(
+            f"{where} cannot be written: it is read-only for this user. Ask for write access "
+            "to the file and its folder, or set SUPPORT_KIT_STORE to one you can write.")
+    if "connection" in said and ("refused" in said or "timeout" in said or "closed" in said):
+        return SupportKitError(
+            f"{where} cannot be opened: the database server does not answer. Check that it "
+            "runs, and SUPPORT_KIT_STORE; nothing of this step was kept.")
+    return None
 
 
 @contextlib.contextmanager

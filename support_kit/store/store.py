@@ -85,6 +85,7 @@ class Store(RunStore, SendStore):
         self.engine = engine
         self.url = url
         self.recovered: list[str] = []  # renewals kept aside earlier, stored on opening
+        self.made = False  # SUPPORT_KIT_STORE named no store yet: this opening made it
 
     @classmethod
     def open(cls, url: str | None = None, settings: Settings | None = None) -> Store:
@@ -99,17 +100,51 @@ class Store(RunStore, SendStore):
         with cls._opened_lock:
             if url not in cls._opened:
                 engine = engines.connect(url, create_folder=default)
+                new = engines.is_new(engine)
                 try:
                     engines.upgrade(engine)
-                except DatabaseError as exc:
+                except BaseException as exc:
                     engine.dispose()
+                    told = engines.problem(exc, url)
+                    if told is not None:
+                        raise told from None
+                    if not isinstance(exc, DatabaseError):
+                        raise
                     raise SupportKitError(
                         f"The store {engines.masked(url)} cannot be opened "
                         f"({str(exc.orig).strip()[:200]}). Check SUPPORT_KIT_STORE: it must name "
                         "a database (an SQLite file or a running server).") from None
                 store = cls._opened[url] = cls(engine, url)
+                store.made = new and not default  # a configured store made just now
                 store.recovered = store.recover_kept()
             return cls._opened[url]
+
+    @classmethod
+    def news(cls) -> list[str]:
+        """What opening the stores of this process did that a user should hear of: a store
+        made new (so a mistyped path is noticed), renewals taken in from the data folder.
+        Each told once."""
+        said = []
+        with cls._opened_lock:
+            for store in cls._opened.values():
+                where = engines.masked(store.url)
+                if store.made:
+                    said.append(f"made a new store at {where}: its history starts empty. "
+                                "If you expected the desk's history, check SUPPORT_KIT_STORE.")
+                if store.recovered:
+                    said.append(f"kept {len(store.recovered)} renewal(s) in {where} that "
+                                "waited in the data folder (the store was busy before): "
+                                + ", ".join(store.recovered) + ".")
+                store.made, store.recovered = False, []
+        return said
+
+    @classmethod
+    def problem(cls, exc: BaseException) -> SupportKitError | None:
+        """A database error of this process's store as one line (see
+        :func:`support_kit.store.engine.problem`); ``None`` when it is not one of those."""
+        with cls._opened_lock:
+            urls = list(cls._opened)
+        return engines.problem(exc, urls[0] if len(urls) == 1 else None)
 
     @classmethod
     def close_all(cls) -> None:
