@@ -26,8 +26,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# deploy/lab: notebooks saved without outputs or run metadata (unchanged in git after a
+# run), and no news pop-up
 lab: $(VENV)/.installed
-	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+	cd notebooks && JUPYTER_CONFIG_PATH="$(CURDIR)/deploy/lab" ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 	  --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # deploy/voila.json: 127.0.0.1 only, no tracebacks, no file served, preheated kernels, and

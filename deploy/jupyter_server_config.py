@@ -30,3 +30,7 @@ if os.environ.get("SUPPORT_KIT_DESK_ROLE") != "admin":
         "jupyter_lsp": False,
         "jupyter_server_terminals": False,
     }
+
+# The notebooks' English notes (cells tagged lab-only) are for JupyterLab; the desk pages
+# show each step's heading from the panel, in the page's language.
+c.TagRemovePreprocessor.remove_cell_tags = ["lab-only"]

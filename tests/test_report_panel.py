@@ -148,8 +148,9 @@ def test_german_report_leads_with_changes_shows_contacts_and_no_raw_ids(desk, tm
     changes = panel.report.changes.counts()
     assert changes["since"] == week_ago.isoformat()
     assert changes["newly_expiring"] + changes["newly_stopped"] > 0
-    assert panel.widget.children.index(panel.changes_view) < panel.widget.children.index(
-        panel.table_view)  # the panel leads with what changed
+    steps = list(panel.sections)  # the panel leads with what changed (its first step)
+    assert steps.index("changes") == 1 and steps.index("changes") < steps.index("table")
+    assert panel.changes_view in panel.sections["changes"].body.children
     lead = " ".join(_Text(panel.changes_view.value).parts)
     assert f"seit dem Bericht vom {week_ago:%d.%m.%Y}" in lead
     assert "Neu gestoppt" in lead and "Läuft neu bald ab" in lead

@@ -24,6 +24,7 @@ from ..views import render
 from .download import download_link
 from .panel import Panel, banners
 from .remind_section import RemindSection
+from .section import Section, Sections
 
 ALL = "(all)"
 SHOWN_ROWS = 200
@@ -115,10 +116,18 @@ class ReportPanel(Panel):
             self.files_titles[0], widgets.HBox([self.buttons[k] for k in LIST_FILES]),
             self.files_titles[1], widgets.HBox([self.buttons[k] for k in REPORT_FILES])])
         self.remind = RemindSection(self)  # reminders by e-mail: preview, then send
-        self.widget = widgets.VBox([
-            self.banner, self.guide, self.language, self.changes_view, filters,
-            self.progress, self.status, self.details, self.summary_view, self.chart, files,
-            self.files_view, self.remind.widget, self.table_view])
+        #: The steps, each a notebook cell of its own (the panel shows them all in order).
+        self.sections = Sections((section.name, section) for section in (
+            Section("report", "start", None, [self.banner, self.language, self.guide]),
+            Section("report", "changes", 1, [self.changes_view]),
+            Section("report", "filters", 2, [filters, self.progress, self.status,
+                                             self.details]),
+            Section("report", "overview", 3, [self.summary_view, self.chart]),
+            Section("report", "files", 4, [files, self.files_view]),
+            Section("report", "remind", 5, [self.remind.widget]),
+            Section("report", "table", 6, [self.table_view]),
+            Section("report", "mail", 7, [self.mail_summary])))
+        self.widget = widgets.VBox(self.sections.widgets())
         self.widget.add_class("sk-report")
         self.guarded(self._label)()
         self.guarded(self.rebuild)()
@@ -129,6 +138,7 @@ class ReportPanel(Panel):
         lang, self._relabelling = self.lang, True
         self.banner.children = banners(self.desk, lang)
         self.guide.value = render("report_guide.html", lang=lang)
+        self.sections.relabel(lang)
         self.details.set_title(0, text(lang, "ui.details"))
         every = (text(lang, "report.all"), ALL)
         unknown = (value_label(lang, "selling_plan", ""), "unknown")

@@ -18,6 +18,10 @@ from ..replies import ReplyDraft
 from ..texts import days_text, format_date, text
 from ..views import render
 from .panel import Panel, banners
+from .section import Section, Sections
+
+#: The steps that act on the customer on screen: shown once one is chosen.
+CUSTOMER_STEPS = ("live", "reply", "confirm", "note")
 
 
 @dataclass
@@ -92,13 +96,6 @@ class TroubleshootPanel(Panel):
         #: shows it in its own cell).
         self.ticket = widgets.HTML()
         self.ticket.add_class("sk-ticket")
-        self.actions = widgets.VBox([
-            widgets.HBox([self.live_button, self.link_button]), self.live_view, self.link_view,
-            self.reply_heading, self.reply_text, self.mailto_view,
-            widgets.HBox([self.callback_url, self.verify_button]), self.callback_view,
-            widgets.HBox([self.note_text, widgets.VBox([self.contacted, self.note_button])]),
-            self.timeline_view])
-        self.actions.layout.display = "none"
 
         self.search.observe(self.guarded(self._on_search), names="value")
         self.suggestions.observe(self.guarded(self._on_pick), names="value")
@@ -110,12 +107,27 @@ class TroubleshootPanel(Panel):
         self.reply_text.observe(self.guarded(lambda _c: self._update_mailto()), names="value")
         self.note_button.on_click(self.guarded(lambda _b: self.save_note()))
 
-        self.widget = widgets.VBox([
-            self.banner, self.guide,
-            widgets.HBox([self.search, self.language]), self.suggestions, self.status,
-            self.details, self.diagnosis_view, self.actions,
-            widgets.HBox([self.consent_code, self.explain_button]), self.consent_view],
-            layout=widgets.Layout(width="100%"))
+        #: The steps, each a notebook cell of its own (the panel shows them all in order).
+        self.sections = Sections((section.name, section) for section in (
+            Section("troubleshoot", "start", None, [self.banner, self.language, self.guide]),
+            Section("troubleshoot", "find", 1, [self.search, self.suggestions, self.status,
+                                                self.details]),
+            Section("troubleshoot", "diagnosis", 2, [self.diagnosis_view]),
+            Section("troubleshoot", "live", 3, [self.live_button, self.live_view]),
+            Section("troubleshoot", "reply", 4, [
+                self.link_button, self.link_view, self.reply_heading, self.reply_text,
+                self.mailto_view]),
+            Section("troubleshoot", "confirm", 5, [
+                widgets.HBox([self.callback_url, self.verify_button]), self.callback_view]),
+            Section("troubleshoot", "note", 6, [
+                widgets.HBox([self.note_text, widgets.VBox([self.contacted, self.note_button])]),
+                self.timeline_view]),
+            Section("troubleshoot", "consent", 7, [
+                widgets.HBox([self.consent_code, self.explain_button]), self.consent_view]),
+            Section("troubleshoot", "ticket", 8, [self.ticket])))
+        for name in CUSTOMER_STEPS:  # headings stay; the controls once a customer is chosen
+            self.sections[name].body.layout.display = "none"
+        self.widget = widgets.VBox(self.sections.widgets(), layout=widgets.Layout(width="100%"))
         self.widget.add_class("sk-troubleshoot")
         self._label()
         if customer_id:
@@ -149,6 +161,7 @@ class TroubleshootPanel(Panel):
         """The texts of the panel that do not depend on the customer, in ``self.lang``."""
         self.banner.children = banners(self.desk, self.lang)
         self.guide.value = render("troubleshoot_guide.html", lang=self.lang)
+        self.sections.relabel(self.lang)
         self.reply_heading.value = (f"<b>{html.escape(text(self.lang, 'ui.reply_draft'))}</b> "
                                     f"<small>({html.escape(text(self.lang, 'ui.reply_note'))})"
                                     f"</small>")
@@ -192,7 +205,8 @@ class TroubleshootPanel(Panel):
         self._update_mailto()  # also when the reply text is the same as before
         self.show_history()
         self._update_ticket()
-        self.actions.layout.display = ""
+        for name in CUSTOMER_STEPS:
+            self.sections[name].body.layout.display = ""
         self.say(f"{diagnosis.customer_id}: {diagnosis.situation_label}")
         return self.case
 

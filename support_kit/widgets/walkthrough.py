@@ -22,6 +22,7 @@ from ..training import STEPS, Answer, Quiz, TrainingWorld, diagnosis_label
 from ..views import render
 from .download import download_link
 from .panel import Panel, banners
+from .section import Section, Sections
 
 TRAINING_CUSTOMER = "C100001"
 #: Long answer labels wrap and push the next one down instead of overlapping it.
@@ -123,9 +124,15 @@ class Walkthrough(Panel):
             widgets.HBox([self.answer_button, self.next_question_button]),
             self.feedback_view, self.score_view, widgets.HBox([self.save_button]),
             self.files_view])
-        self.widget = widgets.VBox([
-            widgets.HTML(STYLE), self.banner, widgets.HBox([self.trainee, self.language]),
-            self.status, self.details, steps_box, quiz_box])
+        #: The steps, each a notebook cell of its own (the panel shows them all in order).
+        self.sections = Sections((section.name, section) for section in (
+            Section("walkthrough", "start", None, [
+                widgets.HTML(STYLE), self.banner, widgets.HBox([self.trainee, self.language]),
+                self.status, self.details]),
+            Section("walkthrough", "steps", 1, [steps_box]),
+            Section("walkthrough", "quiz", 2, [quiz_box]),
+            Section("walkthrough", "progress", 3, [self.progress_line])))
+        self.widget = widgets.VBox(self.sections.widgets())
         self.widget.add_class("sk-walkthrough")
         self.guarded(self._label)()
         self.guarded(self.render_step)()
@@ -144,6 +151,7 @@ class Walkthrough(Panel):
         lang = self.lang
         self.banner.children = banners(self.desk, lang)
         self.details.set_title(0, text(lang, "ui.details"))
+        self.sections.relabel(lang)
         self.trainee.description = text(lang, "training.trainee")
         self.trainee.placeholder = text(lang, "training.trainee_placeholder")
         self.language.description = text(lang, "training.language")
