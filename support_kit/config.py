@@ -33,7 +33,7 @@ NAMES = (
 #: The desk's own settings: they never leave demo mode (a demo desk keeps memory too, and
 #: may try reminders against a local mail server).
 DESK_NAMES = ("STORE", "TOKEN_KEY", "AGENT", "SMTP_URL", "MAIL_FROM", "CUSTOMER_LANGUAGE",
-              "ROLES_CHANGED_ON")
+              "ROLES_CHANGED_ON", "KEEPER_URL")
 DEFAULT_LWA_ENDPOINT = "https://api.amazon.com/auth/o2/token"
 #: Used only in demo mode, where every link points at the local sandbox.
 DEMO_APP_ID = "amzn1.sp.solution.00000000-0000-4000-8000-00000000d3m0"
@@ -123,6 +123,8 @@ class Settings:
     #: the day the app gained a role: older authorizations must be renewed (Amazon)
     roles_changed_on: dt.date | None = None
     demo: bool = False
+    #: A team's keeper service (JupyterHub): then this desk holds no secret and asks it.
+    keeper_url: str | None = None
 
     @property
     def rules(self) -> dict:
@@ -196,6 +198,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         check_url(PREFIX + name, raw[name])
     demo = not any(raw.values())
     desk = {n: (env.get(PREFIX + n) or "").strip() for n in DESK_NAMES}
+    check_url(PREFIX + "KEEPER_URL", desk["KEEPER_URL"])
     return Settings(
         customers=raw["CUSTOMERS"] or None,
         timezone=timezone,
@@ -216,6 +219,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         customer_language=_customer_language(desk["CUSTOMER_LANGUAGE"]),
         roles_changed_on=_day(PREFIX + "ROLES_CHANGED_ON", desk["ROLES_CHANGED_ON"], timezone),
         demo=demo,
+        keeper_url=desk["KEEPER_URL"] or None,
     )
 
 

@@ -12,6 +12,7 @@ In demo mode the desk starts a sandbox in-process when it first needs Amazon.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,10 +23,10 @@ import pandas as pd
 from . import dates, rules
 from .config import Secret, Settings, load_settings
 from .confirmation import Confirmation
-from .customers import CustomerList, load, source_for
+from .customers import CustomerList, RefreshTokens, load, source_for
 from .diagnosis import Diagnosis, from_row
 from .errors import SupportKitError
-from .keeper import Keeper, LocalKeeper
+from .keeper import Keeper, LocalKeeper, RemoteKeeper
 from .keeper.local import link_detail
 from .live_check import LiveCheckRun, LiveResult
 from .renewal import CallbackResult, RenewalLink
@@ -61,8 +62,8 @@ class Desk:
         if self.keeper is None:
             store = self.store or Store.open(settings=self.settings)
             self.keeper = LocalKeeper(self.settings, store, self.listed)
-        if self.store is None:
-            self.store = getattr(self.keeper, "store", None)
+        if self.store is None:  # the keeper's store; a service's client reads like a store
+            self.store = getattr(self.keeper, "store", self.keeper)
         self.refresh()
 
     @classmethod
@@ -72,13 +73,30 @@ class Desk:
         """Open the desk on a customer file (default: the setting, else the demo data) and
         the store (default: ``SUPPORT_KIT_STORE``, else the user's SQLite file)."""
         settings = settings or load_settings()
-        if not isinstance(customers, CustomerList):
-            customers = load(source_for(customers or None, settings.customers))
         if isinstance(as_of, str):
             as_of = dt.date.fromisoformat(as_of) if as_of.strip() else None
+        if settings.keeper_url and store is None:
+            return cls.on_keeper(RemoteKeeper.from_environment(), settings, customers, as_of)
+        if not isinstance(customers, CustomerList):
+            customers = load(source_for(customers or None, settings.customers))
         if not isinstance(store, Store):
             store = Store.open(store, settings)
         return cls(settings, customers, as_of, store)
+
+    @classmethod
+    def on_keeper(cls, keeper: RemoteKeeper, settings: Settings,
+                  customers: str | Path | CustomerList | None = None,
+                  as_of: dt.date | None = None) -> Desk:
+        """A desk whose keeper is the team's service: no secret here, the keeper's customer
+        list (a given list is used without its refresh tokens), events under the hub's name."""
+        settings = keeper.settings(settings)
+        if customers is None:
+            listed = keeper.customers()
+        else:
+            if not isinstance(customers, CustomerList):
+                customers = load(source_for(customers, None))
+            listed = dataclasses.replace(customers, refresh_tokens=RefreshTokens({}))
+        return cls(settings, listed, as_of, keeper=keeper)
 
     def refresh(self) -> None:
         """Lay the store's renewals over the list again (after a renewal elsewhere)."""

@@ -75,6 +75,9 @@ class CallbackResult:
     redirect_uri: str | None = None
     #: The customer had no seller id on file: Amazon's is new and must be compared.
     seller_new: bool = False
+    #: The whole callback address (it holds the code): a keeper service verifies it again
+    #: before it spends the code.
+    url: Secret | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "customer_id": self.customer_id,
@@ -231,4 +234,4 @@ def verify_callback(url: str, customers: CustomerList, settings: Settings,
         if seller_new:
             messages.append(text(lang, "callback.seller_new", seller_id=seller))
     return CallbackResult(not problems, customer_id, seller, tuple(problems), tuple(messages),
-                          Secret(code) if code else None, redirect_uri, seller_new)
+                          Secret(code) if code else None, redirect_uri, seller_new, Secret(url))

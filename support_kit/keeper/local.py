@@ -40,6 +40,7 @@ from ..renewal import (
 )
 from ..store import Event, Store
 from ..store.authorizations import with_desk_renewals
+from ..store.sends import SendClaim
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # as urlsplit gives the host
 
@@ -124,6 +125,21 @@ class LocalKeeper:
     def record_run(self, source: str, as_of: dt.date, agent: str, counts: dict,
                    states: bytes, at: dt.datetime | None = None) -> None:
         self.store.record_run(source, as_of, self.agent, counts, states, at)
+
+    # --- send claims (a mail per customer and day, whoever sends it) ------------------------
+    def send_claim(self, customer_id: str, day: dt.date) -> SendClaim | None:
+        return self.store.send_claim(customer_id, day)
+
+    def claim_send(self, customer_id: str, day: dt.date, agent: str = "",
+                   at: dt.datetime | None = None) -> SendClaim | None:
+        """Claim a customer's mail of ``day`` for this keeper's agent (``None``: held now)."""
+        return self.store.claim_send(customer_id, day, self.agent, at)
+
+    def complete_send(self, customer_id: str, day: dt.date, event: Event) -> None:
+        self.store.complete_send(customer_id, day, dataclasses.replace(event, agent=self.agent))
+
+    def release_send(self, customer_id: str, day: dt.date) -> None:
+        self.store.release_send(customer_id, day)
 
     def event(self, kind: str, customer_id: str, detail: dict | None = None,
               seller_id: str | None = None, as_of: dt.date | None = None) -> Event:

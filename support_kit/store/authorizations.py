@@ -120,6 +120,7 @@ def with_desk_renewals(customers: CustomerList, store: Store, settings: Settings
     frame.loc[cleared, "revoked_at"] = ""
     missing = take[(mine.loc[take, "seller_id"].astype("str").str.strip() == "").to_numpy()]
     frame.loc[missing, "seller_id"] = by_id.loc[missing, "seller_id"].fillna("").astype(str)
-    sealed = dict(zip(frame.loc[take, "customer_id"], by_id.loc[take, "token"], strict=True))
+    sealed = {} if "token" not in by_id else dict(  # a keeper's client gets no token
+        zip(frame.loc[take, "customer_id"], by_id.loc[take, "token"], strict=True))
     tokens = DeskTokens(customers.refresh_tokens, sealed, vault_for(settings))
     return dataclasses.replace(customers, customers=frame, refresh_tokens=tokens)
