@@ -116,10 +116,12 @@ class RemoteKeeper:
         """The settings of an agent's desk: none of Amazon's or the store's, no secret; the
         keeper's mode, time zone and name for the caller."""
         who = self.whoami()
-        expires = who.get("lwa_secret_expires")
+        expires, roles = who.get("lwa_secret_expires"), who.get("roles_changed_on")
         return Settings(customers=settings.customers, timezone=who["timezone"],
                         agent=who["agent"], mail_from=settings.mail_from,
                         lwa_secret_expires=dt.date.fromisoformat(expires) if expires else None,
+                        customer_language=who.get("customer_language") or "de",
+                        roles_changed_on=dt.date.fromisoformat(roles) if roles else None,
                         demo=bool(who["demo"]), keeper_url=self.url)
 
     # --- reads ----------------------------------------------------------------------------

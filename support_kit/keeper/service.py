@@ -132,6 +132,7 @@ def whoami(keeper: LocalKeeper, _body: dict) -> dict:
     s = keeper.settings
     return {"agent": keeper.agent, "demo": keeper.demo, "timezone": s.timezone,
             "lwa_secret_expires": s.lwa_secret_expires,
+            "customer_language": s.customer_language, "roles_changed_on": s.roles_changed_on,
             "rows_loaded": keeper.listed.rows_loaded,
             "source": os.path.basename(str(keeper.listed.source))}
 
