@@ -11,6 +11,7 @@ serves, so nobody can fetch them by URL. ``XDG_DATA_HOME`` moves it on Linux.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import platformdirs
@@ -32,13 +33,29 @@ def training_dir() -> Path:
 
 
 def private_folder(folder: Path) -> Path:
-    """``folder`` made (with its parents) for this user only (0700): the desk's files hold
-    customers' addresses, notes and sealed tokens.
+    """``folder`` made for this user only (0700, and so each folder made on the way): the
+    desk's files hold customers' addresses, notes and sealed tokens. The data folder itself
+    is made private too when it was open to others.
 
     >>> import tempfile
     >>> made = private_folder(Path(tempfile.mkdtemp()) / "a" / "b")
-    >>> oct(made.stat().st_mode & 0o777)
-    '0o700'
+    >>> oct(made.stat().st_mode & 0o777), oct(made.parent.stat().st_mode & 0o777)
+    ('0o700', '0o700')
     """
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for missing in reversed([p for p in (folder, *folder.parents) if not p.exists()]):
+        missing.mkdir(mode=0o700, exist_ok=True)
+    home = data_dir()
+    if folder == home or home in folder.parents:
+        _tighten(home)
     return folder
+
+
+def _tighten(folder: Path) -> None:
+    """Take group and others' access from a folder of this user's (an older kit made the
+    data folder 0755)."""
+    try:
+        mode = folder.stat()
+        if mode.st_uid == os.getuid() and mode.st_mode & 0o077:
+            os.chmod(folder, 0o700)
+    except OSError:
+        pass

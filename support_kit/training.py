@@ -22,6 +22,7 @@ from .customers import CustomerList, demo_path, load
 from .demo import DEMO_AS_OF
 from .diagnosis import from_row
 from .exports import write_csv
+from .folders import private_folder
 from .live_check import check_one, classify_lwa_error
 from .renewal import renewal_link, verify_callback
 from .texts import format_date, text, value_label
@@ -367,5 +368,5 @@ class Quiz:
                               for a in self.answers],
                              columns=["trainee", "scenario", "diagnosis", "action",
                                       "expected_diagnosis", "expected_action", "correct"])
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_folder(Path(path).parent)
         return write_csv(frame, Path(path))

@@ -28,9 +28,13 @@ INJECTION = ["=1+2", "+SUM(A1:A2)", "-2+3", "@cmd", "\t=tab", "\r=cr",
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory):
     import support_kit.cli as cli
+    from support_kit.store import Store
 
     out = tmp_path_factory.mktemp("report")
-    assert cli.main(["report", "--as-of", AS_OF.isoformat(), "--out", str(out)]) == 0
+    with pytest.MonkeyPatch.context() as patch:  # its own desk memory, not the user's
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+        assert cli.main(["report", "--as-of", AS_OF.isoformat(), "--out", str(out)]) == 0
+        Store.close_all()
     return out
 
 

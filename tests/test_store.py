@@ -284,3 +284,27 @@ def test_a_full_disk_under_the_store_is_one_line(tmp_path, capsys, monkeypatch):
     finally:
         Store.close_all()
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_the_desks_files_are_private_by_default(tmp_path, capsys):
+    from support_kit.folders import data_dir, reports_dir
+
+    home = data_dir()
+    assert not home.exists()  # a fresh user: the first command makes the folder and store
+    assert run_cli(capsys, "note", "C100001", "private")[0] == 0
+    store = home / "demo-desk.sqlite"
+    assert oct(home.stat().st_mode & 0o777) == "0o700"
+    for path in (store, home / "demo-desk.sqlite-wal", home / "demo-desk.sqlite.lock"):
+        if path.exists():
+            assert oct(path.stat().st_mode & 0o777) == "0o600", path
+    out = reports_dir(dt.date(2026, 12, 1))
+    assert run_cli(capsys, "report", "--as-of", "2026-12-01", "--out", str(out))[0] == 0
+    for folder in (out, out.parent):
+        assert oct(folder.stat().st_mode & 0o777) == "0o700", folder
+    elsewhere = tmp_path / "shared" / "report"
+    assert run_cli(capsys, "report", "--as-of", "2026-12-01", "--out", str(elsewhere))[0] == 0
+    assert oct(elsewhere.stat().st_mode & 0o777) == "0o700"
+    Store.close_all()
+    home.chmod(0o755)  # made by an older kit: taken back on the next opening
+    assert run_cli(capsys, "note", "C100001", "again")[0] == 0
+    assert oct(home.stat().st_mode & 0o777) == "0o700"

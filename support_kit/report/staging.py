@@ -60,7 +60,8 @@ def written_whole(out: str | Path, keep: str | Path | None = None) -> Iterator[P
     target = Path(os.path.realpath(check_folder(out)))  # --out itself may be a symlink
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        for folder in reversed(made):  # made private (0700), as the report folder
+            folder.mkdir(mode=0o700, exist_ok=True)
         _remove_abandoned(target)
         staging = _staging_folder(target)
     except OSError as exc:
@@ -93,7 +94,8 @@ def _staging_folder(target: Path) -> Path:
     beside = target.parent / f".{_short(target.name)}{name}"
     if target.is_dir() and os.stat(target).st_dev != os.stat(target.parent).st_dev:
         beside = target / name  # --out is a mount point: the folder beside it is elsewhere
-    beside.mkdir()  # fresh, so no symlink can be waiting in it
+    beside.mkdir(mode=0o700)  # fresh (no symlink can wait in it), private: a new report
+    # folder is this one renamed, so it is 0700 too
     return beside
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import time
 from collections.abc import Callable, Iterator
 from importlib.resources import files
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from ..errors import SupportKitError
-from ..folders import data_dir
+from ..folders import data_dir, private_folder
 
 SQLITE_BUSY_S = 30
 #: A write that must not be lost (a spent code's token, a sent mail's record) is tried this
@@ -69,7 +70,7 @@ def connect(url: str, create_folder: bool = False) -> Engine:
         folder = Path(parsed.database).expanduser().parent
         _check_sqlite_file(Path(parsed.database).expanduser(), url)
         if create_folder:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_folder(folder)
         elif not folder.is_dir():
             raise SupportKitError(
                 f"SUPPORT_KIT_STORE={masked(url)}: the folder {folder} does not exist. Check "
@@ -118,6 +119,21 @@ def is_new(engine: Engine) -> bool:
     if engine.dialect.name == "sqlite":
         return bool(database) and database != ":memory:" and not Path(database).exists()
     return _stored_revision(engine) is None
+
+
+def make_private_file(engine: Engine) -> None:
+    """Make a new SQLite store's file for this user only (0600) before SQLite makes it
+    (its write-ahead log and index files take the same rights)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        return
+    try:
+        os.close(os.open(Path(database).expanduser(), os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                         0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        pass  # the folder is missing or not writable: told when SQLite opens it
 
 
 def _alembic_config():
@@ -265,7 +281,8 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    with open(f"{Path(database).expanduser()}.lock", "a") as handle:
+    lock = os.open(f"{Path(database).expanduser()}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(lock, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -101,6 +101,8 @@ class Store(RunStore, SendStore):
             if url not in cls._opened:
                 engine = engines.connect(url, create_folder=default)
                 new = engines.is_new(engine)
+                if new:
+                    engines.make_private_file(engine)
                 try:
                     engines.upgrade(engine)
                 except BaseException as exc:
