@@ -121,6 +121,19 @@ def xlsx_with_a_shifted_token(folder: Path) -> Path:
     return path
 
 
+LONG_SHOP = "Ü" + "long shop name " * 2_700  # 40,501 characters: over Excel's cell limit
+
+
+def _long_text_cut_in_excel_whole_in_csv(out: Path) -> None:
+    with open(out / "customers.csv", newline="", encoding="utf-8") as fh:
+        assert next(csv.DictReader(fh))["shop_name"] == LONG_SHOP.strip()
+    book = load_workbook(out / "report.xlsx", read_only=True)
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+             for c in row if isinstance(c, str) and c.startswith("Ü")]
+    assert cells and all(len(c) == 32_767 and c.endswith("the whole text is in the CSV files]")
+                         for c in cells)
+
+
 CONTROL_ROWS = [customer("1", shop_name="Tab\x0bVT", authorized_at="2025-12-05"),
                 customer("2", shop_name="Nul\x00Byte"), customer("3", shop_name="Esc\x1b[31mRed")]
 REPORT = ("report", "{input}", "--as-of", AS_OF.isoformat(), "--out", "{out}")
@@ -155,6 +168,9 @@ CASES = [
              "4,Atzr%7CCANARY-url-encoded,DE,Atzr|CANARY-2\n")),
     Case("xlsx-token-beyond-the-header-masked", REPORT, 0, rows_in=2,
          check=_xlsx_tokens_masked, make=xlsx_with_a_shifted_token),
+    Case("field-over-excels-cell-limit", REPORT, 0, rows_in=1,
+         check=_long_text_cut_in_excel_whole_in_csv,
+         make=csv_rows(customer("1", shop_name=LONG_SHOP, authorized_at="2025-12-10"))),
     # --- customer files a user can fix ------------------------------------------------------
     Case("single-line-50mb", REPORT, 2, ("in.csv", "first line is over 64 KB"),
          make=text_file("in.csv", "x" * 50_000_000)),

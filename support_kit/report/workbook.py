@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import rustpy_xlsxwriter
 
+from ..columns import as_text
 from ..control_chars import excel_frame
 from ..exports import safe_frame
 from .memory import give_back_memory
@@ -23,6 +24,9 @@ from .memory import give_back_memory
 EXCEL_ROWS = 1_048_576
 #: The most data rows a sheet can hold: Excel's limit less the header and the closing note.
 MAX_SHEET_ROWS = EXCEL_ROWS - 2
+#: Excel's own limit: characters in one cell. A longer text is cut and ends in CUT_MARK.
+EXCEL_CELL = 32_767
+CUT_MARK = " … [cut at Excel's limit of 32,767 characters: the whole text is in the CSV files]"
 _DATE_FORMAT = "yyyy-mm-dd"
 _WIDTH_SAMPLE = 200
 
@@ -83,11 +87,42 @@ def _cells(sheet: Sheet) -> pd.DataFrame:
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
             frame[column] = frame[column].astype("str")
+    frame = cut_long_text(frame)
     if sheet.hidden and len(frame.columns):
         note = pd.DataFrame({frame.columns[0]: [sheet.more.format(n=sheet.hidden)]})
         frame = pd.concat([frame, note.astype(frame.dtypes.iloc[:1].to_dict())],
                           ignore_index=True)
     return frame
+
+
+def cut_long_text(frame: pd.DataFrame, limit: int = EXCEL_CELL) -> pd.DataFrame:
+    """``frame`` with each text longer than Excel takes cut to ``limit`` characters, the
+    cut marked visibly (:data:`CUT_MARK`); a quick look at the text's bytes first, so
+    frames without long text are not touched.
+
+    >>> cut = cut_long_text(pd.DataFrame({"shop": ["short", "x" * 40_000]}))["shop"]
+    >>> len(cut[1]) == EXCEL_CELL, cut[1].endswith("CSV files]"), cut[0]
+    (True, True, 'short')
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = frame
+    for column in frame.columns:
+        if not pd.api.types.is_string_dtype(frame[column].dtype):
+            continue
+        text = as_text(frame[column])
+        longest = pc.max(pc.binary_length(pa.array(text.array))).as_py()  # bytes >= chars
+        if not longest or longest <= limit:
+            continue
+        long = text.str.len() > limit
+        if long.any():
+            if out is frame:
+                out = frame.copy()
+            fixed = text.copy()
+            fixed[long] = text[long].str.slice(0, limit - len(CUT_MARK)) + CUT_MARK
+            out[column] = fixed
+    return out
 
 
 def _widths(frame: pd.DataFrame) -> list[float]:
