@@ -90,13 +90,17 @@ def hub(tmp_path_factory, postgres_server):
     database = f"keeper_{uuid.uuid4().hex[:10]}"
     _admin(postgres_server, f'CREATE DATABASE "{database}"')
     store = f"{postgres_server}/{database}"
+    role = f"keeper_{uuid.uuid4().hex[:8]}"  # the keeper's own role: events insert-only
+    _grant_keeper(postgres_server, database, store, role)
+    keeper_store = f"{postgres_server.replace('//postgres@', f'//{role}@')}/{database}"
     token_key = Fernet.generate_key().decode()
     ports = [free_port() for _ in range(4)]
     admin_token = secrets.token_hex(16)
     sandbox = Sandbox(load(demo_path()), load_settings(TEST_ENV), as_of=AS_OF, seed=1).start()
     # what `make hub` would be started with: the secrets, for the keeper only
     secret_env = TEST_ENV | {
-        "SUPPORT_KIT_CUSTOMERS": str(_customers_file(folder)), "SUPPORT_KIT_STORE": store,
+        "SUPPORT_KIT_CUSTOMERS": str(_customers_file(folder)),
+        "SUPPORT_KIT_STORE": keeper_store,
         "SUPPORT_KIT_TOKEN_KEY": token_key, "SUPPORT_KIT_TIMEZONE": "Europe/Berlin",
         "SUPPORT_KIT_LWA_ENDPOINT": f"{sandbox.url}/auth/o2/token",
         "SUPPORT_KIT_SPAPI_ENDPOINT": sandbox.url, "SUPPORT_KIT_SELLER_CENTRAL_URL": sandbox.url}
@@ -142,7 +146,8 @@ c.JupyterHub.load_roles = [
             assert answer.status_code == 201, answer.text
             return answer.json()["token"]
 
-        yield {"url": keeper_url, "log": log, "store": store, "token_key": token_key,
+        yield {"url": keeper_url, "log": log, "store": store, "keeper_store": keeper_store,
+               "token_key": token_key,
                "sandbox": sandbox, "anna": token("anna", [KEEPER_SCOPE]),
                "ben": token("ben", [KEEPER_SCOPE]),
                "no_access": token("anna", ["read:users:name!user"])}
@@ -157,6 +162,23 @@ c.JupyterHub.load_roles = [
 
         Store.close_all()
         _admin(postgres_server, f'DROP DATABASE "{database}" WITH (FORCE)')
+        _admin(postgres_server, f'DROP ROLE "{role}"')
+
+
+def _grant_keeper(server: str, database: str, store: str, role: str) -> None:
+    """The owner makes the schema; the keeper's role gets what grant_statements says."""
+    import psycopg
+
+    from support_kit.keeper.grants import grant_statements
+    from support_kit.store import Store
+
+    Store.open(store)
+    Store.close_all()
+    _admin(server, f'CREATE ROLE "{role}" LOGIN')
+    with psycopg.connect(f"{server.replace('+psycopg', '')}/{database}",
+                         autocommit=True) as connection:
+        for statement in grant_statements(role):
+            connection.execute(statement)
 
 
 @pytest.fixture
@@ -305,3 +327,19 @@ def test_the_keeper_down_is_one_clear_line(monkeypatch):
     monkeypatch.delenv("JUPYTERHUB_API_TOKEN")
     with pytest.raises(SupportKitError, match="JUPYTERHUB_API_TOKEN"):
         Desk.open()
+
+
+def test_the_keepers_own_role_adds_events_and_never_rewrites_one(hub):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(hub["keeper_store"])
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM events")).scalar() >= 0
+        for sql in ("UPDATE events SET agent = 'ben'", "DELETE FROM events",
+                    "TRUNCATE events"):
+            with pytest.raises(sa.exc.ProgrammingError, match="permission denied"), \
+                    engine.begin() as connection:
+                connection.execute(sa.text(sql))
+    finally:
+        engine.dispose()
