@@ -20,6 +20,7 @@ from . import dates
 from .config import Settings, load_settings
 from .customers import CustomerList, load, source_for
 from .desk import Desk
+from .keeper import LocalKeeper
 from .problems import is_fixable, json_text, one_line, problem_line, shown_safely
 from .store import Store
 from .texts import CUSTOMER_LANGUAGES, LANGUAGES
@@ -81,8 +82,11 @@ def _customers(args: argparse.Namespace, settings: Settings) -> CustomerList:
 
 
 def _desk(args: argparse.Namespace, settings: Settings) -> Desk:
-    """The desk on the command's customers and day: the store's renewals laid over them."""
-    return Desk(settings, _customers(args, settings), getattr(args, "as_of", None))
+    """The desk on the command's customers and day: the store's renewals laid over them.
+    Its links outlive the command: in demo mode they point at ``support-kit sandbox``."""
+    customers = _customers(args, settings)
+    keeper = LocalKeeper(settings, Store.open(settings=settings), customers, lasting_links=True)
+    return Desk(settings, customers, getattr(args, "as_of", None), keeper=keeper)
 
 
 def _print_json(data: object) -> None:
@@ -94,7 +98,6 @@ def cmd_diagnose(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from .report import build_report, files
     from .report.staging import check_folder
 
     stages = _Stages(sys.stderr.isatty())
@@ -102,14 +105,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     desk = _desk(args, settings)
     customers = desk.customers
     stages(f"loaded {customers.rows_loaded:,} customers, rejected {customers.rows_rejected:,}")
-    report = build_report(customers, args.as_of, settings.timezone,
-                          settings.lwa_secret_expires, lang=args.lang, **settings.rules)
-    stages("evaluated states, dates and findings")
-    report.follow_up(desk.store, args.stopped_within, args.quiet_days)
-    stages("compared with the last run; contacts from the desk")
-    for path in files.write_all(report, out, settings, progress=stages):
+    report = desk.report(args.as_of, args.lang, args.stopped_within, args.quiet_days)
+    stages("evaluated states, dates and findings; compared with the last run; contacts")
+    for path in desk.write_report(report, out, progress=stages):  # then records the run
         print(path)
-    report.record_run(desk.store, settings.agent)  # only a run whose files were all written
     stages("recorded the run")
     return 0
 
@@ -142,14 +141,10 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
-    from .desk import link_detail
-    from .renewal import renewal_link
-
     desk = _desk(args, settings)  # in demo mode the link points at `support-kit sandbox`
-    link = renewal_link(desk.customers, args.customer_id, settings,
-                        redirect_uri=args.redirect_uri, draft=args.draft, lang=args.lang,
-                        valid_days=args.valid_days, message_lang=args.lang or "en")
-    desk.record("link_made", link.customer_id, link_detail(link))
+    link = desk.link(args.customer_id, lang=args.lang, message_lang=args.lang or "en",
+                     redirect_uri=args.redirect_uri, draft=args.draft,
+                     valid_days=args.valid_days)
     if args.json:
         _print_json(link.to_dict())
     else:
@@ -167,10 +162,8 @@ def _show(args: argparse.Namespace, result: object, data: object = None) -> int:
 
 
 def cmd_reply(args: argparse.Namespace, settings: Settings) -> int:
-    from .replies import reply_for
-
-    return _show(args, reply_for(_desk(args, settings).customers, args.customer_id, settings,
-                                 args.as_of, args.lang))
+    # the link in the reply is recorded (link_made), as the panel's is
+    return _show(args, _desk(args, settings).reply_with_link(args.customer_id, args.lang))
 
 
 def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:

@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -32,7 +33,10 @@ from .live_check import LiveCheckRun, LiveResult
 from .renewal import CallbackResult, RenewalLink
 from .replies import ReplyDraft, reply_draft
 from .store import Event, Store, Timeline
-from .texts import text
+from .texts import DEFAULT_LANGUAGE, customer_language, text
+
+if TYPE_CHECKING:
+    from .report.model import Report
 
 __all__ = ["Desk", "link_detail"]
 
@@ -187,13 +191,35 @@ class Desk:
         return self.keeper.live_checks(customer_ids, self.as_of, concurrency, progress)
 
     def link(self, customer_id: str, lang: str | None = None,
-             message_lang: str | None = None) -> RenewalLink:
+             message_lang: str | None = None, redirect_uri: str | None = None,
+             draft: bool = False, valid_days: int | None = None) -> RenewalLink:
         """The signed consent link with the customer's instructions (``link_made``)."""
         return self.keeper.renewal_link(customer_id, self.today, lang=lang,
-                                        message_lang=message_lang)
+                                        message_lang=message_lang, redirect_uri=redirect_uri,
+                                        draft=draft, valid_days=valid_days)
 
     def reply(self, customer_id: str, link: RenewalLink | None) -> ReplyDraft:
+        """The reply to the seller with ``link`` (none: the reply without a link)."""
         return reply_draft(self.evaluated(customer_id), link)
+
+    def reply_with_link(self, customer_id: str, lang: str | None = None) -> ReplyDraft:
+        """The reply in the seller's language (or ``lang``), with a renewal link made and
+        recorded (``link_made``) when the customer's situation allows one and links are set
+        up; the customer's row is evaluated once.
+
+        >>> desk = Desk.open(as_of="2026-12-01", store="sqlite://")
+        >>> draft = desk.reply_with_link("C100005")
+        >>> draft.link is not None, [event.kind for event in desk.history("C100005")]
+        (True, ['link_made'])
+        >>> desk.close()
+        """
+        row = self.evaluated(customer_id)
+        lang = customer_language(lang or row["language"], self.settings.customer_language)
+        link = None
+        if rules.SITUATIONS[str(row["situation"])].link_allowed and self.settings.app_id \
+                and self.settings.state_secret:
+            link = self.link(customer_id, lang=lang)
+        return reply_draft(row, link, lang)
 
     def verify(self, url: str, lang: str = "de", customer_id: str | None = None
                ) -> CallbackResult:
@@ -210,6 +236,41 @@ class Desk:
         confirmation = self.keeper.confirm(callback, self.as_of, lang)
         self.refresh()
         return confirmation
+
+    # --- the weekly report ----------------------------------------------------------------
+    def report(self, as_of: dt.date | None = None, lang: str = DEFAULT_LANGUAGE,
+               stopped_within: int | None = None, quiet_days: int | None = None) -> Report:
+        """Every customer evaluated as of ``as_of`` (default: the desk's day) and followed up
+        with the desk's memory: changes since the last run, who was contacted, who is due.
+
+        >>> desk = Desk.open(as_of="2026-12-01", store="sqlite://")
+        >>> desk.report().changes.counts()["since"] is None  # no run recorded yet
+        True
+        """
+        from .report import build_report, followup
+
+        report = build_report(self.current(), as_of or self.today, self.settings.timezone,
+                              self.settings.lwa_secret_expires, lang=lang,
+                              **self.settings.rules)
+        return report.follow_up(
+            self.keeper, followup.STOPPED_WITHIN_DAYS if stopped_within is None
+            else stopped_within, followup.QUIET_DAYS if quiet_days is None else quiet_days)
+
+    def write_report(self, report: Report, out: str | Path,
+                     progress: Callable[[str], None] = lambda _label: None,
+                     record: bool = True) -> list[Path]:
+        """Write every file of ``report`` into ``out``, whole or not at all, then record the
+        run (only a run whose files were all written; the next report compares with it)."""
+        from .report import files
+
+        paths = files.write_all(report, Path(out), self.settings, progress)
+        if record:
+            self.record_run(report)
+        return paths
+
+    def record_run(self, report: Report) -> None:
+        """Keep the report's run in the desk's memory (under the agent)."""
+        report.record_run(self.keeper, self.agent)
 
     # --- the desk's memory ----------------------------------------------------------------
     def record_live_checks(self, results: list[LiveResult]) -> int:

@@ -32,7 +32,6 @@ from .mail import (
     sender,
     usable_address,
 )
-from .report import build_report
 from .report.followup import QUIET_DAYS, STOPPED_WITHIN_DAYS
 from .report.reminders import reminders
 from .store import Event, SendClaim
@@ -172,9 +171,8 @@ def plan_reminders(desk: Desk, as_of: dt.date | None = None,
     The report's follow-up decides who is due (:meth:`support_kit.report.Report.due`).
     """
     settings = desk.settings
-    report = build_report(desk.customers, as_of or desk.today, settings.timezone,
-                          settings.lwa_secret_expires, **settings.rules)
-    report.follow_up(desk.store, stopped_within, quiet_days)
+    report = desk.report(as_of or desk.today, stopped_within=stopped_within,
+                         quiet_days=quiet_days)
     due = report.frame[report.due()]
     mails = reminders(due, settings, now).reset_index(drop=True)
     sellers = due.set_index("customer_id")["seller_id"]

@@ -61,6 +61,9 @@ class LocalKeeper:
     settings: Settings
     store: Store
     listed: CustomerList
+    #: Links point at the settings' Seller Central even in demo mode (``support-kit
+    #: sandbox``), not at a sandbox in this process: for a command whose process ends.
+    lasting_links: bool = False
     _shared: _Shared = field(default_factory=_Shared, repr=False)
 
     @property
@@ -186,9 +189,10 @@ class LocalKeeper:
                      message_lang: str | None = None, redirect_uri: str | None = None,
                      draft: bool = False, valid_days: int | None = None) -> RenewalLink:
         """Sign a consent link for the customer and record ``link_made``."""
-        link = renewal_link(self.current(as_of), customer_id, self.amazon(as_of),
+        amazon = self.settings if self.lasting_links else self.amazon(as_of)
+        link = renewal_link(self.current(as_of), customer_id, amazon,
                             redirect_uri=redirect_uri, draft=draft, lang=lang,
-                            valid_days=valid_days or DEFAULT_VALID_DAYS,
+                            valid_days=DEFAULT_VALID_DAYS if valid_days is None else valid_days,
                             message_lang=message_lang)
         self.event("link_made", customer_id, link_detail(link), as_of=as_of)
         return link

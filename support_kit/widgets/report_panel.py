@@ -13,7 +13,7 @@ import pandas as pd
 from .. import rules
 from ..desk import Desk
 from ..folders import reports_dir
-from ..report import Report, build_report, files
+from ..report import Report, files
 from ..report.followup import CONTACT_COLUMNS
 from ..report.labels import change_label, for_display
 from ..report.model import table_of
@@ -237,10 +237,7 @@ class ReportPanel(Panel):
         day = self.as_of.value or self.desk.today
         self._step(0, text(self.lang, "report.evaluating",
                            n=f"{self.desk.customers.rows_loaded:,}"))
-        self.report = build_report(self.desk.customers, day, self.desk.settings.timezone,
-                                   self.desk.settings.lwa_secret_expires, lang=self.lang,
-                                   **self.desk.settings.rules)
-        self.report.follow_up(self.desk.store)
+        self.report = self.desk.report(day, lang=self.lang)  # followed up with the store
         self._recorded = False
         offered, self._offered = list(self._offered), {}  # files of another day: not ours
         self.files_view.value = ""
@@ -301,8 +298,8 @@ class ReportPanel(Panel):
     def write_all(self) -> list[Path]:
         """Write every file of the report (as ``support-kit report`` does), record the run,
         and offer the workbook and the web page for download."""
-        paths = files.write_all(self.report, self.folder, self.desk.settings)
-        self._record_run()
+        paths = self.desk.write_report(self.report, self.folder, record=not self._recorded)
+        self._recorded = True  # one run per report on screen, however many files
         for kind in ("xlsx", "html"):
             self._offered[kind] = self.folder / REPORT_FILES[kind]
         self._show_offered()
@@ -318,7 +315,7 @@ class ReportPanel(Panel):
 
     def _record_run(self) -> None:
         if not self._recorded:  # one run per report on screen, however many files
-            self.report.record_run(self.desk.store, self.desk.agent)
+            self.desk.record_run(self.report)
             self._recorded = True
 
     def _offer_again(self, offered: list[str]) -> None:
