@@ -59,6 +59,13 @@ if TRIAL_PASSWORD:
 else:
     c.JupyterHub.authenticator_class = "pam"
     c.JupyterHub.spawner_class = "localprocess"  # each agent's server as its system user
+    for needed in (Path(sys.executable).resolve(), KIT / "notebooks"):
+        if not all(p.stat().st_mode & 0o005 == 0o005 for p in (needed, *needed.parents)):
+            sys.exit(f"make hub: the agents' servers run as the agents, who cannot run or read "
+                     f"{needed} (a folder above it is private). Make the venv with Debian's "
+                     "python3 (make clean; make .venv/.installed-hub PYTHON=/usr/bin/python3) "
+                     "in a checkout everyone may read, such as /srv/support_kit (README, "
+                     "A desk team).")
 
 # --- each agent's server: the desk pages only ---------------------------------------------
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
