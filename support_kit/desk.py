@@ -208,8 +208,8 @@ class Desk:
         up; the customer's row is evaluated once.
 
         >>> desk = Desk.open(as_of="2026-12-01", store="sqlite://")
-        >>> draft = desk.reply_with_link("C100005")
-        >>> draft.link is not None, [event.kind for event in desk.history("C100005")]
+        >>> draft = desk.reply_with_link("C100006")
+        >>> draft.link is not None, [event.kind for event in desk.history("C100006")]
         (True, ['link_made'])
         >>> desk.close()
         """
