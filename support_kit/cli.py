@@ -83,7 +83,12 @@ def _customers(args: argparse.Namespace, settings: Settings) -> CustomerList:
 
 def _desk(args: argparse.Namespace, settings: Settings) -> Desk:
     """The desk on the command's customers and day: the store's renewals laid over them.
-    Its links outlive the command: in demo mode they point at ``support-kit sandbox``."""
+    Its links outlive the command: in demo mode they point at ``support-kit sandbox``.
+    With a keeper service (a hub's terminal) the keeper's list and memory, under the hub's
+    name; never a store of its own."""
+    if settings.keeper_url:
+        explicit = getattr(args, "input", None) or getattr(args, "input_file", None)
+        return Desk.open(explicit, getattr(args, "as_of", None), settings)
     customers = _customers(args, settings)
     keeper = LocalKeeper(settings, Store.open(settings=settings), customers, lasting_links=True)
     return Desk(settings, customers, getattr(args, "as_of", None), keeper=keeper)

@@ -94,7 +94,7 @@ class Desk:
         """A desk whose keeper is the team's service: no secret here, the keeper's customer
         list (a given list is used without its refresh tokens), events under the hub's name."""
         settings = keeper.settings(settings)
-        if customers is None:
+        if not customers:
             listed = keeper.customers()
         else:
             if not isinstance(customers, CustomerList):

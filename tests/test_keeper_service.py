@@ -236,6 +236,16 @@ def test_an_event_carries_the_hub_users_name_whatever_the_agent_setting_says(hub
     assert [k for k, _ in _kinds(ben, "C100007")] == ["note", "contacted"]
 
 
+def test_the_command_line_in_a_hub_terminal_records_through_the_keeper(hub, agent, capsys):
+    from .conftest import run_cli
+
+    agent("anna", forged_agent="ben")  # the environment of anna's server
+    code, out, err = run_cli(capsys, "note", "C100008", "left a voicemail")
+    assert code == 0 and "(anna)" in out, out + err
+    code, out, err = run_cli(capsys, "history", "C100008", "--json")
+    assert [(e["kind"], e["agent"]) for e in json.loads(out)] == [("note", "anna")]
+
+
 def test_an_agents_desk_holds_no_secret(hub, agent):
     desk = agent("ben")
     s = desk.settings
@@ -286,13 +296,14 @@ def test_the_renewal_loop_through_the_keeper_leaks_no_secret(hub, agent):
     assert ("callback_verified", "anna") in kinds and ("link_made", "anna") in kinds
     # a forged verdict is not exchanged: the keeper checks the address again
     forged = callback_url.replace("state=", "state=x")
-    with pytest.raises(SupportKitError):
+    with pytest.raises(SupportKitError) as refused:
         desk.keeper.confirm(type(verdict)(True, "C100005", verdict.selling_partner_id, (), (),
                                           verdict.code, verdict.redirect_uri, False,
                                           Secret(forged)), AS_OF, "en")
     seen = "\n".join([repr(desk), repr(desk.keeper), repr(desk.settings), str(link),
                       json.dumps(confirmation.to_dict()), json.dumps(verdict.to_dict()),
                       json.dumps(run.to_dict()), str(ben.history("C100005")),
+                      str(refused.value),
                       dump_store(hub["store"]), hub["log"].read_text(errors="replace")])
     assert_no_canary(seen)
     assert hub["token_key"] not in seen and CANARY_SECRET not in seen
