@@ -121,7 +121,8 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
     if stored is not None and vault.try_open(stored) is None:
         raise NoTokenKey(text(lang, "confirm.wrong_key"))
     now = utc(now)
-    holder = store.claim(key, customer_id, seller, callback.seller_new, settings.agent, now)
+    holder = store.claim(key, customer_id, seller, callback.seller_new, settings.agent, now,
+                         callback.region)
     if holder is not None and holder.customer_id != customer_id:
         return _used_elsewhere(holder, customer_id, seller, callback, settings, lang)
     if holder is not None:
@@ -159,7 +160,8 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
                                 lang=lang, problem="amazon_problem")
         renewed = Event("renewed", customer_id, seller, {
             "seller_new": callback.seller_new, "authorized_source": "desk",
-            "renewed_at": now.isoformat()}, settings.agent, now)
+            "renewed_at": now.isoformat()} | ({"region": callback.region} if callback.region
+                                               else {}), settings.agent, now)
         sealed = vault.seal(grant.refresh_token)
         try:
             store.complete(key, sealed, now, renewed)  # tried again while the store is busy
@@ -168,8 +170,10 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
         renewal = store.renewal(key)
         day = as_of or dates.today(settings.timezone)
         desk = with_desk_renewals(customers, store, settings, max(day, now.date()))
-        row = rules.evaluate(desk.find(customer_id), day, settings.timezone,
-                             **settings.rules).iloc[0]
+        every = rules.evaluate(desk.find(customer_id), day, settings.timezone,
+                               **settings.rules)
+        mine = every[every["region"] == callback.region] if callback.region else every
+        row = (mine if len(mine) else every).iloc[0]
         live = check_one(client, row, grant.refresh_token)
     finally:
         if own_client:

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 import numpy as np
 import pandas as pd
 
+from . import marketplaces
 from .columns import as_text
 from .config import Secret
 from .errors import SupportKitError
@@ -55,12 +56,24 @@ _TOKEN_LIKE = re.compile(r"(Atz[ra](?:\||%7[cC]))[^\s,;\"'}&<>]+")
 _MASKED = "[secure]"
 
 
-class RefreshTokens:
-    """The customers' refresh tokens, by customer id; never shown.
+def authorization_key(customer_id: object, region: object = "") -> str:
+    """The key of one authorization: the customer id, and the region when it has one (a
+    seller holds one authorization per region: NA, EU, FE).
 
-    >>> tokens = RefreshTokens({"42": "Atzr|canary"})
-    >>> tokens, tokens.get("42"), tokens.get("42").reveal()
-    (<refresh tokens: 1 [secure]>, [secure], 'Atzr|canary')
+    >>> authorization_key("C1", "EU"), authorization_key("C1", None)
+    ('C1@EU', 'C1')
+    """
+    region = str(region or "") if not isinstance(region, float) else ""
+    return f"{customer_id}@{region}" if region else str(customer_id)
+
+
+class RefreshTokens:
+    """The customers' refresh tokens, by :func:`authorization_key`; never shown. Asked for
+    a customer without a region, the token of their only (or first) authorization.
+
+    >>> tokens = RefreshTokens({"42@EU": "Atzr|canary", "42@NA": "Atzr|other"})
+    >>> tokens, tokens.get("42", "EU"), tokens.get("42", "NA").reveal(), "42" in tokens
+    (<refresh tokens: 2 [secure]>, [secure], 'Atzr|other', True)
     """
 
     def __init__(self, by_customer: dict[str, str] | pd.Series):
@@ -74,12 +87,22 @@ class RefreshTokens:
             self._mapping = {str(k): str(v) for k, v in items if v}
         return self._mapping
 
-    def get(self, customer_id: str) -> Secret | None:
-        value = self._by_customer.get(str(customer_id))
+    def _key(self, customer_id: object, region: object = "") -> str:
+        """The stored key for a customer (and region): exact, else their first one."""
+        key = authorization_key(customer_id, region)
+        if key in self._by_customer or (region and str(customer_id) not in self._by_customer):
+            return key
+        if str(customer_id) in self._by_customer:
+            return str(customer_id)
+        prefix = f"{customer_id}@"
+        return next((k for k in self._by_customer if k.startswith(prefix)), key)
+
+    def get(self, customer_id: str, region: str | None = None) -> Secret | None:
+        value = self._by_customer.get(self._key(customer_id, region))
         return Secret(value) if value else None
 
     def __contains__(self, customer_id: object) -> bool:
-        return str(customer_id) in self._by_customer
+        return self._key(customer_id) in self._by_customer
 
     def __len__(self) -> int:
         return len(self._by_customer)
@@ -88,8 +111,8 @@ class RefreshTokens:
         return f"<refresh tokens: {len(self)} [secure]>"
 
     def pairs(self) -> Iterable[tuple[str, str]]:
-        """``(customer_id, token)`` pairs, revealed: only for the sandbox, which plays Amazon
-        and must know the tokens it accepts. Never print them."""
+        """``(authorization key, token)`` pairs, revealed: only for the sandbox, which plays
+        Amazon and must know the tokens it accepts. Never print them."""
         return self._by_customer.items()
 
 
@@ -123,7 +146,8 @@ class CustomerList:
         return self.rows_loaded + self.rows_rejected
 
     def find(self, customer_id: str) -> pd.DataFrame:
-        """The one-row frame of ``customer_id``; a clear error when it is not there."""
+        """The rows of ``customer_id`` (one per authorization: region); a clear error when
+        it is not there."""
         wanted = str(customer_id).strip()
         row = self.customers[self.customers["customer_id"] == wanted]
         if row.empty:
@@ -486,15 +510,20 @@ def _validate(raw: _Raw, source: str) -> CustomerList:
             clean.index, fill_value=False)
         clean, no_id = clean[~blank], no_id[~blank]
     ids = clean["customer_id"]
-    duplicate = (pd.Series(False, index=clean.index) if ids.is_unique
-                 else ids.duplicated(keep="first") & ~no_id)
+    region = None  # one row per customer and region: the same pair twice is a duplicate
+    if ids.is_unique:
+        duplicate = pd.Series(False, index=clean.index)
+    else:
+        region = marketplaces.regions(clean["marketplace"])
+        keys = ids + "@" + region
+        duplicate = keys.duplicated(keep="first") & ~no_id
     reasons = pd.Series("", index=clean.index, dtype=object)
     reasons[no_id] = "no customer_id: the row cannot be attributed to a customer"
     if duplicate.any():
-        firsts = clean[~duplicate & ~no_id].set_index("customer_id")["line"]
-        ids = clean.loc[duplicate, "customer_id"]
-        reasons[duplicate] = ("duplicate customer_id " + ids.astype(str)
-                              + ": first seen on line " + ids.map(firsts).astype(str))
+        firsts = clean[~duplicate & ~no_id].set_index(keys[~duplicate & ~no_id])["line"]
+        ids, twice = clean.loc[duplicate, "customer_id"], keys[duplicate]
+        reasons[duplicate] = ("duplicate customer_id " + ids.astype(str)  # in its region
+                              + ": first seen on line " + twice.map(firsts).astype(str))
     rejected = no_id | duplicate
     bad_rows = clean[rejected]
     rejects = pd.DataFrame({
@@ -510,8 +539,13 @@ def _validate(raw: _Raw, source: str) -> CustomerList:
     loaded = clean[~rejected] if rejected.any() else clean  # no copy when all are good
     tokens = loaded[SECRET_COLUMN]
     with_token = tokens != ""
+    ids = loaded["customer_id"][with_token]
+    if not loaded["customer_id"].is_unique:  # several authorizations: keyed by region too
+        several = ids.duplicated(keep=False)
+        regions = marketplaces.regions(loaded["marketplace"][with_token])
+        ids = ids.where(~several, ids + "@" + regions)
     refresh_tokens = RefreshTokens(  # Arrow-backed text, no Python string per row
-        tokens[with_token].set_axis(pd.Index(loaded["customer_id"][with_token])))
+        tokens[with_token].set_axis(pd.Index(ids)))
     customers = loaded[list(PUBLIC_COLUMNS) + ["line"]].reset_index(drop=True)
     customers["has_refresh_token"] = with_token.to_numpy()
     return CustomerList(customers, rejects, source, refresh_tokens)

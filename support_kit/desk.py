@@ -25,7 +25,7 @@ from . import dates, rules
 from .config import Secret, Settings, load_settings
 from .confirmation import Confirmation
 from .customers import CustomerList, RefreshTokens, load, source_for
-from .diagnosis import Diagnosis, from_row
+from .diagnosis import Diagnosis, from_frame
 from .errors import SupportKitError
 from .keeper import Keeper, LocalKeeper, RemoteKeeper
 from .keeper.local import link_detail
@@ -173,13 +173,17 @@ class Desk:
         return f"{row['customer_id']} · {row['shop_name']} · {row['contact_email']}"
 
     # --- what the agent does --------------------------------------------------------------
+    def authorizations(self, customer_id: str) -> pd.DataFrame:
+        """The customer's evaluated rows, one per authorization (region)."""
+        return rules.evaluate(self.current().find(customer_id), self.today,
+                              self.settings.timezone, **self.settings.rules)
+
     def evaluated(self, customer_id: str) -> pd.Series:
-        frame = rules.evaluate(self.current().find(customer_id), self.today,
-                               self.settings.timezone, **self.settings.rules)
-        return frame.iloc[0]
+        """The customer's most urgent authorization, evaluated."""
+        return rules.most_urgent(self.authorizations(customer_id))
 
     def diagnose(self, customer_id: str, lang: str = "de") -> Diagnosis:
-        return from_row(self.evaluated(customer_id), self.today, lang)
+        return from_frame(self.authorizations(customer_id), self.today, lang)
 
     def live_check(self, customer_id: str) -> LiveResult:
         """Ask Amazon about the customer's token (recorded as ``live_checked``)."""
@@ -199,8 +203,10 @@ class Desk:
                                         draft=draft, valid_days=valid_days)
 
     def reply(self, customer_id: str, link: RenewalLink | None) -> ReplyDraft:
-        """The reply to the seller with ``link`` (none: the reply without a link)."""
-        return reply_draft(self.evaluated(customer_id), link)
+        """The reply to the seller with ``link`` (none: the reply without a link); a seller
+        with several authorizations reads each one."""
+        every = self.authorizations(customer_id)
+        return reply_draft(rules.most_urgent(every), link, every=every)
 
     def reply_with_link(self, customer_id: str, lang: str | None = None) -> ReplyDraft:
         """The reply in the seller's language (or ``lang``), with a renewal link made and
@@ -213,13 +219,14 @@ class Desk:
         (True, ['link_made'])
         >>> desk.close()
         """
-        row = self.evaluated(customer_id)
+        every = self.authorizations(customer_id)
+        row = rules.most_urgent(every)
         lang = customer_language(lang or row["language"], self.settings.customer_language)
         link = None
         if rules.SITUATIONS[str(row["situation"])].link_allowed and self.settings.app_id \
                 and self.settings.state_secret:
             link = self.link(customer_id, lang=lang)
-        return reply_draft(row, link, lang)
+        return reply_draft(row, link, lang, every)
 
     def verify(self, url: str, lang: str = "de", customer_id: str | None = None
                ) -> CallbackResult:

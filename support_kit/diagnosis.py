@@ -36,6 +36,26 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Authorization:
+    """One of the seller's authorizations (one per region: NA, EU, FE)."""
+
+    region: str
+    marketplace: str
+    state: str
+    state_label: str
+    expires_on: dt.date | None
+    days_left: int | None
+    authorized_source: str
+    situation: str
+
+    def to_dict(self) -> dict:
+        return {"region": self.region, "marketplace": self.marketplace, "state": self.state,
+                "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+                "days_left": self.days_left, "authorized_source": self.authorized_source,
+                "situation": self.situation}
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     """What is going on with one seller's Amazon token, as of a day.
 
@@ -79,10 +99,14 @@ class Diagnosis:
     gap_text: str = ""
     #: ``list`` (the customer list's date) or ``desk`` (a renewal confirmed at the desk).
     authorized_source: str = "list"
+    #: every authorization of the seller, most urgent first; the fields above describe the
+    #: first (a seller may hold one in each of NA, EU and FE)
+    authorizations: tuple[Authorization, ...] = ()
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (dates as ISO, consequences and findings as id lists)."""
         data = asdict(self)
+        data["authorizations"] = [a.to_dict() for a in self.authorizations]
         for key, value in data.items():
             if isinstance(value, dt.date):
                 data[key] = value.isoformat()
@@ -122,6 +146,11 @@ class Diagnosis:
             for f in self.findings:
                 lines.append(f"  - {text(lang, 'severity.' + f.severity)}: {f.title} [{f.id}]")
                 lines.append(f"    {f.remedy}")
+        if len(self.authorizations) > 1:
+            lines.append(text(lang, "desk.authorizations") + ":")
+            lines += [f"  - {a.region or '?'} ({a.marketplace or '-'}): {a.state_label}, "
+                      f"{text(lang, 'ui.expires_on')} {format_date(a.expires_on, lang) or '–'}"
+                      f" ({days_text(a.days_left, lang)})" for a in self.authorizations]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -133,16 +162,41 @@ def diagnose(customers: CustomerList, customer_id: str, as_of: dt.date | None = 
     """Diagnose one customer of ``customers`` (a clear error when the id is unknown);
     ``settings_rules`` are :attr:`support_kit.config.Settings.rules`."""
     as_of = as_of or dates.today(timezone)
-    row = rules.evaluate(customers.find(customer_id), as_of, timezone, **settings_rules).iloc[0]
-    return from_row(row, as_of, lang)
+    frame = rules.evaluate(customers.find(customer_id), as_of, timezone, **settings_rules)
+    return from_frame(frame, as_of, lang)
+
+
+def from_frame(frame: pd.DataFrame, as_of: dt.date, lang: str = "de") -> Diagnosis:
+    """The diagnosis of one customer's evaluated rows (one per authorization): the most
+    urgent one on top, every one in ``authorizations``."""
+    return from_row(rules.most_urgent(frame), as_of, lang, frame)
 
 
 def _date(value: object) -> dt.date | None:
     return None if pd.isna(value) else pd.Timestamp(value).date()
 
 
-def from_row(row: pd.Series, as_of: dt.date, lang: str = "de") -> Diagnosis:
-    """Build the diagnosis of one row of :func:`support_kit.rules.evaluate`."""
+def authorizations(frame: pd.DataFrame, lang: str = "de") -> tuple[Authorization, ...]:
+    """Each evaluated row as an :class:`Authorization`, most urgent first."""
+    order = list(rules.SITUATIONS)
+    rows = sorted((r for _, r in frame.iterrows()), key=lambda r: (
+        order.index(str(r["situation"])),
+        float("inf") if pd.isna(r["days_left"]) else int(r["days_left"])))
+    return tuple(Authorization(
+        region="" if pd.isna(r["region"]) else str(r["region"]),
+        marketplace=str(r["country_code"]) if pd.notna(r["country_code"])
+        else str(r["marketplace"]),
+        state=str(r["state"]), state_label=text(lang, f"state.{r['state']}.label"),
+        expires_on=_date(r["expires_on"]),
+        days_left=None if pd.isna(r["days_left"]) else int(r["days_left"]),
+        authorized_source=str(r.get("authorized_source", "list")),
+        situation=str(r["situation"])) for r in rows)
+
+
+def from_row(row: pd.Series, as_of: dt.date, lang: str = "de",
+             every: pd.DataFrame | None = None) -> Diagnosis:
+    """Build the diagnosis of one row of :func:`support_kit.rules.evaluate`; ``every`` holds
+    all the customer's rows (authorizations), default just this one."""
     lang = language(lang)
     state = str(row["state"])
     dates = {k: _date(row[k]) for k in ("authorized_on", "expires_on", "reminders_from",
@@ -185,6 +239,7 @@ def from_row(row: pd.Series, as_of: dt.date, lang: str = "de") -> Diagnosis:
         link_allowed=situation.link_allowed,
         gap_text=gap_text(dates["gap_from"], dates["gap_to"], lang),
         authorized_source=str(row.get("authorized_source", "list")),
+        authorizations=authorizations(row.to_frame().T if every is None else every, lang),
         **dates,
     )
 

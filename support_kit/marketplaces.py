@@ -68,6 +68,18 @@ def country_codes(values: pd.Series) -> pd.Series:
     return map_distinct(values, lambda v: keys.get(v.strip().upper(), np.nan))
 
 
+def regions(values: pd.Series) -> pd.Series:
+    """The region (NA, EU, FE) of each marketplace value; ``""`` where it names none.
+
+    One authorization covers a region: a customer holds at most one per region.
+
+    >>> regions(pd.Series(["de", "US", "A39IBJ37TRP1C6", "XX"])).tolist()
+    ['EU', 'NA', 'FE', '']
+    """
+    keys, by_code = _codes_by_key(), table()["region"].to_dict()
+    return map_distinct(values, lambda v: by_code.get(keys.get(v.strip().upper()), ""))
+
+
 def lookup(value: str | None) -> Marketplace | None:
     """The marketplace for a country code, alias or marketplace id, or ``None``.
 

@@ -175,7 +175,7 @@ def plan_reminders(desk: Desk, as_of: dt.date | None = None,
                          quiet_days=quiet_days)
     due = report.frame[report.due()]
     mails = reminders(due, settings, now).reset_index(drop=True)
-    sellers = due.set_index("customer_id")["seller_id"]
+    sellers = due.drop_duplicates("customer_id").set_index("customer_id")["seller_id"]
     mails.insert(1, "seller_id", sellers.reindex(mails["customer_id"]).fillna("").to_numpy())
     mails["problem"] = [("" if usable_address(str(a or "")) else NO_ADDRESS)
                         for a in mails["contact_email"]]

@@ -78,9 +78,11 @@ class CallbackResult:
     #: The whole callback address (it holds the code): a keeper service verifies it again
     #: before it spends the code.
     url: Secret | None = field(default=None, repr=False, compare=False)
+    #: The region of the authorization the link was made for (None: a link without one).
+    region: str | None = None
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "customer_id": self.customer_id,
+        return {"ok": self.ok, "customer_id": self.customer_id, "region": self.region,
                 "selling_partner_id": self.selling_partner_id, "seller_new": self.seller_new,
                 "problems": list(self.problems), "messages": list(self.messages)}
 
@@ -96,15 +98,19 @@ def _serializer(secret: Secret) -> URLSafeSerializer:
     return URLSafeSerializer(secret.reveal_bytes(), salt=_SALT)
 
 
-def sign_state(customer_id: str, seller_id: str, secret: Secret, expires_at: dt.datetime) -> str:
-    """A signed, unique ``state`` binding customer and expected seller until ``expires_at``.
+def sign_state(customer_id: str, seller_id: str, secret: Secret, expires_at: dt.datetime,
+               region: str | None = None) -> str:
+    """A signed, unique ``state`` binding customer, expected seller and the authorization's
+    region until ``expires_at``.
 
-    >>> s = sign_state("42", "A1", Secret("k"), dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
-    >>> read_state(s, Secret("k"))["c"]
-    '42'
+    >>> s = sign_state("42", "A1", Secret("k"), dt.datetime(2030, 1, 1, tzinfo=dt.UTC), "NA")
+    >>> read_state(s, Secret("k"))["c"], read_state(s, Secret("k"))["r"]
+    ('42', 'NA')
     """
     payload = {"c": customer_id, "s": seller_id, "e": int(expires_at.timestamp()),
                "n": secrets.token_urlsafe(8)}
+    if region:
+        payload["r"] = region
     return _serializer(secret).dumps(payload)
 
 
@@ -118,16 +124,26 @@ def read_state(state: str, secret: Secret) -> dict | None:
 
 
 def _customer(customers: CustomerList, customer_id: str, as_of: dt.date,
-              settings: Settings) -> pd.Series:
-    return rules.evaluate(customers.find(customer_id), as_of, settings.timezone,
-                          **settings.rules).iloc[0]
+              settings: Settings, region: str | None = None) -> pd.Series:
+    """The customer's authorization in ``region``, or the most urgent one."""
+    every = rules.evaluate(customers.find(customer_id), as_of, settings.timezone,
+                           **settings.rules)
+    if region:
+        chosen = every[every["region"] == region.upper()]
+        if chosen.empty:
+            held = ", ".join(sorted(every["region"].dropna().astype(str))) or "none"
+            raise SupportKitError(f"Customer {customer_id} has no authorization in region "
+                                  f"{region.upper()} (regions in the list: {held}).")
+        return chosen.iloc[0]
+    return rules.most_urgent(every)
 
 
 def renewal_link(customers: CustomerList, customer_id: str, settings: Settings,
                  redirect_uri: str | None = None, draft: bool = False, lang: str | None = None,
                  valid_days: int = DEFAULT_VALID_DAYS, now: dt.datetime | None = None,
-                 message_lang: str | None = None) -> RenewalLink:
-    """The Seller Central consent link for a customer, with instructions in their language.
+                 message_lang: str | None = None, region: str | None = None) -> RenewalLink:
+    """The Seller Central consent link for a customer's authorization in ``region`` (default:
+    their most urgent one), with instructions in their language.
 
     Raises :class:`NoLink` (in ``message_lang``, the agent's language; default ``lang``) when
     the customer's situation allows no link - an unknown marketplace, an Amazon Payments or
@@ -138,7 +154,7 @@ def renewal_link(customers: CustomerList, customer_id: str, settings: Settings,
         raise SupportKitError(f"A renewal link must be valid for 1 to {MAX_VALID_DAYS} days "
                               f"(--valid-days), not {valid_days}.")
     now = now or dt.datetime.now(dt.UTC)
-    row = _customer(customers, customer_id, now.date(), settings)
+    row = _customer(customers, customer_id, now.date(), settings, region)
     lang = customer_language(lang or row["language"], settings.customer_language)
     situation = str(row["situation"])
     if not rules.SITUATIONS[situation].link_allowed:
@@ -148,7 +164,7 @@ def renewal_link(customers: CustomerList, customer_id: str, settings: Settings,
     market = marketplaces.lookup(row["country_code"])
     expires_at = now + dt.timedelta(days=valid_days)
     state = sign_state(str(row["customer_id"]), str(row["seller_id"]), settings.state_secret,
-                       expires_at)
+                       expires_at, market.region)
     query = {"application_id": settings.app_id, "state": state}
     if redirect_uri:
         query["redirect_uri"] = redirect_uri
@@ -234,4 +250,5 @@ def verify_callback(url: str, customers: CustomerList, settings: Settings,
         if seller_new:
             messages.append(text(lang, "callback.seller_new", seller_id=seller))
     return CallbackResult(not problems, customer_id, seller, tuple(problems), tuple(messages),
-                          Secret(code) if code else None, redirect_uri, seller_new, Secret(url))
+                          Secret(code) if code else None, redirect_uri, seller_new, Secret(url),
+                          payload.get("r") if payload else None)

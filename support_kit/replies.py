@@ -121,9 +121,48 @@ class ReplyDraft:
         return f"To: {self.to}\nSubject: {self.subject}\n\n{self.body}"
 
 
-def reply_draft(row: pd.Series, link: RenewalLink | None = None, lang: str | None = None
-                ) -> ReplyDraft:
-    """The reply for one evaluated customer row, in their language, with the link if any.
+#: An authorization needs renewing in these situations (the reminder names them all).
+RENEW_SITUATIONS = ("expired", "revoked", "roles_changed", "expiring", "not_authorized",
+                    "bad_data")
+
+
+def authorization_lines(rows: pd.DataFrame, lang: str, links: pd.Series | None = None
+                        ) -> list[str]:
+    """One line per authorization of ``rows`` (evaluated, one customer) in the seller's
+    language: region, marketplace and what is due; a region's link under its line.
+
+    >>> f = rules.evaluate(pd.DataFrame({"customer_id": ["1", "1"], "marketplace": ["DE", "US"],
+    ...     "authorized_at": ["2026-06-01", "2025-12-10"]}), dt.date(2026, 12, 1))
+    >>> authorization_lines(f, "es")[2]
+    '- Norteamérica (US): caduca el 10 de diciembre de 2026, renuévela, por favor'
+    """
+    lines = [text(lang, "authorizations.intro")]
+    for index, r in rows.iterrows():
+        region = r["region"] if isinstance(r["region"], str) else ""
+        key = "roles_changed" if str(r["situation"]) == "roles_changed" else str(r["state"])
+        shown = {k: format_date(None if pd.isna(r[k]) else pd.Timestamp(r[k]).date(), lang)
+                 for k in ("expires_on", "stopped_since")}
+        name = text(lang, f"authorizations.region.{region}") if region else "?"
+        marketplace = r["country_code"] if isinstance(r["country_code"], str) \
+            else str(r["marketplace"] or "-")
+        lines.append("- " + text(lang, f"authorizations.line.{key}", region=name,
+                                 marketplace=marketplace, **shown))
+        if links is not None and links.get(index):
+            lines += [f"  {text(lang, 'authorizations.link', region=name)} {links[index]}"]
+    return lines
+
+
+def with_authorizations(body: str, lines: list[str], lang: str) -> str:
+    """``body`` with the lines naming the authorizations before its closing."""
+    closing = text(lang, "reply.closing")
+    head = body[:-len(closing)] if body.endswith(closing) else body + "\n\n"
+    return head + "\n".join(lines) + "\n\n" + closing
+
+
+def reply_draft(row: pd.Series, link: RenewalLink | None = None, lang: str | None = None,
+                every: pd.DataFrame | None = None) -> ReplyDraft:
+    """The reply for one evaluated customer row, in their language, with the link if any;
+    with ``every`` (all the customer's rows) holding several authorizations, it names each.
 
     A situation that allows no link never carries one.
     """
@@ -138,6 +177,8 @@ def reply_draft(row: pd.Series, link: RenewalLink | None = None, lang: str | Non
     subject = fill(subject_template(lang, situation), columns, frame.index).iloc[0]
     body = fill(body_template(lang, situation, link is not None, gap), columns,
                 frame.index).iloc[0]
+    if every is not None and len(every) > 1:
+        body = with_authorizations(body, authorization_lines(every, lang), lang)
     return ReplyDraft(str(row.get("contact_email", "")), subject, body, lang, situation,
                       link.url if link else None)
 
@@ -156,11 +197,12 @@ def reply_for(customers: CustomerList, customer_id: str, settings: Settings,
     ('wrong_account_payments', None, 'Ihr Konto ist bei uns mit Zugangsdaten von Amazo')
     """
     as_of = as_of or dates.today(settings.timezone)
-    row = rules.evaluate(customers.find(customer_id), as_of, settings.timezone,
-                         **settings.rules).iloc[0]
+    every = rules.evaluate(customers.find(customer_id), as_of, settings.timezone,
+                           **settings.rules)
+    row = rules.most_urgent(every)
     lang = customer_language(lang or row["language"], settings.customer_language)
     link = None
     if rules.SITUATIONS[str(row["situation"])].link_allowed and settings.app_id \
             and settings.state_secret:
         link = renewal_link(customers, customer_id, settings, lang=lang)
-    return reply_draft(row, link, lang)
+    return reply_draft(row, link, lang, every)

@@ -153,6 +153,9 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
     regions = marketplaces.table()["region"].to_dict()
     frame["region"] = map_distinct(frame["country_code"], lambda c: regions.get(c, np.nan))
     frame["language"] = _languages(frame["language"], customer_language)
+    ids = frame["customer_id"]  # one row per authorization: how many the customer holds
+    frame["authorizations"] = (np.int8(1) if ids.is_unique
+                               else ids.map(ids.value_counts()).astype("int8"))
 
     authorized_on, bad_authorized = parse_dates(frame["authorized_at"], timezone)
     revoked_on, bad_revoked = parse_dates(frame["revoked_at"], timezone)
@@ -277,6 +280,24 @@ def order_gap(evaluated: pd.DataFrame, until: pd.Timestamp | pd.Series
     gap_to = pd.Series(until, index=evaluated.index) if not isinstance(until, pd.Series) \
         else until
     return stop.where(stopped), gap_to.where(stopped).astype("datetime64[s]")
+
+
+def most_urgent(evaluated: pd.DataFrame) -> pd.Series:
+    """The row of a customer's authorizations (one per region) that needs the desk first:
+    the most urgent situation (:data:`SITUATIONS` order), then the fewest days left.
+
+    >>> f = evaluate(pd.DataFrame({"customer_id": ["1", "1"], "marketplace": ["DE", "US"],
+    ...     "authorized_at": ["2026-06-01", "2025-12-10"], "seller_id": ["A1", "A1"]}),
+    ...     dt.date(2026, 12, 1))
+    >>> most_urgent(f)[["region", "state"]].tolist()
+    ['NA', 'expiring']
+    """
+    order = pd.Series(pd.Categorical(evaluated["situation"], categories=list(SITUATIONS)),
+                      index=evaluated.index).cat.codes
+    days = evaluated["days_left"].astype("float64").fillna(float("inf"))
+    ranked = pd.DataFrame({"order": order, "days": days}).sort_values(
+        ["order", "days"], kind="stable")
+    return evaluated.loc[ranked.index[0]]
 
 
 def past_expiry(days_left):

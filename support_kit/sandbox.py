@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from . import consent_errors, dates, marketplaces, rules
 from .amazon import ACCOUNT_REGIONS
 from .config import Settings
-from .customers import CustomerList
+from .customers import CustomerList, authorization_key
 from .http_limits import IDLE_TIMEOUT_S, LimitedHandler, QuietServer
 from .renewal import read_state
 from .texts import LANGUAGES
@@ -70,6 +70,12 @@ class Account:
     account_type: str  # seller_central | amazon_payments | vendor_central
     country_code: str
     customer_id: str | None = None
+
+    @property
+    def region(self) -> str:
+        """The region of the account's marketplace: one authorization per region."""
+        market = marketplaces.lookup(self.country_code)
+        return market.region if market else ""
 
 
 @dataclass(frozen=True)
@@ -114,12 +120,21 @@ class Sandbox:
         self.as_of = as_of or dates.today(settings.timezone)
         frame = rules.evaluate(customers.customers, self.as_of, settings.timezone,
                                **settings.rules)
-        self._accounts = {row.customer_id: _account(row) for row in frame.itertuples()}
-        working = set(frame.loc[~frame["state"].isin(rules.STOPPED_STATES), "customer_id"])
+        # one account per authorization (customer and region); by customer: the first one
+        keys = [authorization_key(r.customer_id, r.region) for r in frame.itertuples()]
+        self._accounts = {key: _account(row) for key, row in zip(keys, frame.itertuples(),
+                                                                   strict=True)}
+        first = {}
+        for key, row in zip(keys, frame.itertuples(), strict=True):
+            first.setdefault(row.customer_id, key)
+            self._accounts.setdefault(row.customer_id, self._accounts[key])
+        stopped = frame["state"].isin(rules.STOPPED_STATES).to_numpy()
+        working = {k for k, out in zip(keys, stopped, strict=True) if not out}
         self._refresh: dict[str, tuple[str | None, Account | None]] = {}
-        for customer_id, token in customers.refresh_tokens.pairs():
-            alive = customer_id in working
-            self._refresh[token] = (customer_id, self._accounts[customer_id] if alive else None)
+        for key, token in customers.refresh_tokens.pairs():  # key: customer[@region]
+            alive = (key if key in self._accounts and "@" in key else first.get(key)) in working
+            self._refresh[token] = (key.split("@")[0],
+                                    self._accounts.get(key) if alive else None)
         self.languages: dict[str, str] = {}  # state -> the language its consent page used
         self._codes: dict[str, tuple[Account, str, float]] = {}
         self.code_exchanges = 0
@@ -179,7 +194,8 @@ class Sandbox:
     def signed_in(self, state: str, sign_in_as: str) -> Account:
         payload = read_state(state, self.settings.state_secret) if self.settings.state_secret \
             else None
-        own = self._accounts.get(payload["c"]) if payload else None
+        own = (self._accounts.get(authorization_key(payload["c"], payload.get("r")))
+               or self._accounts.get(payload["c"])) if payload else None  # its region's
         own = own or Account("A0SANDBOXSELLER", "Sandbox Store", "PROFESSIONAL",
                              "seller_central", "DE")
         if sign_in_as == "other":
@@ -343,7 +359,7 @@ def sellers_api(sandbox: Sandbox, path: str, access_token: str,
                                              "revoked, malformed or invalid."}]})
     if sandbox.client_secret_expired:
         return json_answer(403, {"errors": [DENIED | {"details": SECRET_EXPIRED}]})
-    if endpoint_region and marketplaces.lookup(account.country_code).region != endpoint_region:
+    if endpoint_region and account.region != endpoint_region:
         return json_answer(403, {"errors": [DENIED]})  # another region's endpoint
     limit = {"x-amzn-RateLimit-Limit": "0.016"}
     if path == "/sellers/v1/account" and not (

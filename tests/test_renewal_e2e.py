@@ -150,7 +150,8 @@ def test_readme_path_demo_sandbox_in_another_process(capsys, demo_sandbox_proces
     assert code == 0, out + err
     assert json.loads(out)["exchange"]["live_state"] == "alive"
     assert run_json(capsys, "diagnose", "C100005")["authorized_source"] == "desk"
-    assert run_json(capsys, "live-check", "C100005")["results"][0]["live_state"] == "alive"
+    checked = run_json(capsys, "live-check", "C100005")["results"][0]
+    assert checked["live_state"] == "alive", json.dumps(checked)
 
 
 def _callback(capsys, customer_id):

@@ -107,6 +107,7 @@ class Report:
             "rows_in": self.rows_loaded + self.rows_rejected,
             "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rows_rejected,
+            "customers": int(f["customer_id"].nunique()),  # one row per authorization
             "by_state": _counts(f["state"], rules.STATES),
             "buckets": _counts(f["bucket"], BUCKETS),
             "by_marketplace": _counts(f["country_code"].fillna("unknown")),

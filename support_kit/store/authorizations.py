@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from .. import dates
+from .. import dates, marketplaces
 from ..config import Secret, Settings
-from ..customers import CustomerList, RefreshTokens
+from ..customers import CustomerList, RefreshTokens, authorization_key
 from ..errors import SupportKitError
 from .store import Store
 from .vault import KEY_SETTING, TokenVault
@@ -31,7 +31,8 @@ def vault_for(settings: Settings) -> TokenVault | None:
 
 
 class DeskTokens(RefreshTokens):
-    """The list's refresh tokens, with the desk's renewed ones (sealed) in front.
+    """The list's refresh tokens, with the desk's renewed ones (sealed) in front, by
+    :func:`support_kit.customers.authorization_key`.
 
     A desk token is opened only when asked for, with the desk's token key.
     """
@@ -42,10 +43,17 @@ class DeskTokens(RefreshTokens):
         self._sealed = sealed
         self._vault = vault
 
-    def get(self, customer_id: str) -> Secret | None:
-        sealed = self._sealed.get(str(customer_id))
+    def _sealed_for(self, customer_id: object, region: str | None) -> str | None:
+        exact = self._sealed.get(authorization_key(customer_id, region))
+        if exact is not None or region:
+            return exact
+        prefix = f"{customer_id}@"  # no region asked: the customer's first renewed one
+        return next((v for k, v in self._sealed.items() if k.startswith(prefix)), None)
+
+    def get(self, customer_id: str, region: str | None = None) -> Secret | None:
+        sealed = self._sealed_for(customer_id, region)
         if sealed is None:
-            return self._listed.get(customer_id)
+            return self._listed.get(customer_id, region)
         if self._vault is None:
             raise SupportKitError(
                 f"Customer {customer_id} was renewed at the desk; its refresh token is stored "
@@ -53,15 +61,17 @@ class DeskTokens(RefreshTokens):
         return self._vault.open(sealed)
 
     def __contains__(self, customer_id: object) -> bool:
-        return str(customer_id) in self._sealed or customer_id in self._listed
+        return self._sealed_for(customer_id, None) is not None or customer_id in self._listed
 
     def __len__(self) -> int:
-        return len(self._listed) + sum(c not in self._listed for c in self._sealed)
+        renewed = set(self._sealed) | {k.split("@")[0] for k in self._sealed}
+        return len(self._sealed) + sum(k not in renewed for k, _ in self._listed.pairs())
 
     def pairs(self) -> Iterable[tuple[str, str]]:
-        for customer_id, token in self._listed.pairs():
-            if customer_id not in self._sealed:
-                yield customer_id, token
+        renewed = set(self._sealed) | {k.split("@")[0] for k in self._sealed}
+        for key, token in self._listed.pairs():
+            if key not in renewed:
+                yield key, token
         if self._vault is not None:
             for customer_id, sealed in self._sealed.items():
                 token = self._vault.try_open(sealed)  # one the key cannot open: not offered
@@ -94,7 +104,21 @@ def with_desk_renewals(customers: CustomerList, store: Store, settings: Settings
     renewed = store.latest_renewals(until=end_of_day(as_of, settings.timezone))
     frame = frame.assign(authorized_source=pd.Categorical.from_codes(
         np.zeros(len(frame), dtype="int8"), categories=SOURCES))
-    positions = pd.Index(frame["customer_id"]).get_indexer(renewed["customer_id"])
+    if renewed.empty:
+        return dataclasses.replace(customers, customers=frame)
+    if "region" not in renewed:  # from a keeper that keeps no region
+        renewed = renewed.assign(region=None)
+    # one authorization per customer and region; a renewal without a region (kept before
+    # regions were) stands for the customer's first row
+    regions = marketplaces.regions(frame["marketplace"])
+    row_keys = pd.Index(frame["customer_id"] + "@" + regions)
+    first = pd.Series(regions.to_numpy(), index=frame["customer_id"].to_numpy())
+    first = first[~first.index.duplicated()]
+    wanted = renewed["region"].where(renewed["region"].notna() & (renewed["region"] != ""),
+                                     renewed["customer_id"].map(first))
+    renewed = renewed.assign(key=renewed["customer_id"] + "@" + wanted.fillna(""))
+    renewed = renewed.drop_duplicates("key", keep="last")  # the newest per authorization
+    positions = row_keys.get_indexer(renewed["key"])
     known = positions >= 0
     if not known.any():
         return dataclasses.replace(customers, customers=frame)
@@ -121,6 +145,6 @@ def with_desk_renewals(customers: CustomerList, store: Store, settings: Settings
     missing = take[(mine.loc[take, "seller_id"].astype("str").str.strip() == "").to_numpy()]
     frame.loc[missing, "seller_id"] = by_id.loc[missing, "seller_id"].fillna("").astype(str)
     sealed = {} if "token" not in by_id else dict(  # a keeper's client gets no token
-        zip(frame.loc[take, "customer_id"], by_id.loc[take, "token"], strict=True))
+        zip(row_keys[frame.index.get_indexer(take)], by_id.loc[take, "token"], strict=True))
     tokens = DeskTokens(customers.refresh_tokens, sealed, vault_for(settings))
     return dataclasses.replace(customers, customers=frame, refresh_tokens=tokens)

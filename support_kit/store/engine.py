@@ -27,7 +27,7 @@ SQLITE_BUSY_S = 30
 WRITE_TRIES = 3
 WRITE_PAUSE_S = 1.0
 #: The newest migration in ``migrations/versions`` (a test holds the two together).
-HEAD = "0003"
+HEAD = "0004"
 _PG_MIGRATION_LOCK = 0x5375_7070  # any constant: one advisory lock for schema changes
 
 

@@ -47,6 +47,7 @@ renewals = Table(
     Column("claimed_at", DateTime(), nullable=False),
     Column("renewed_at", DateTime()),
     Column("token", Text()),
+    Column("region", String(2)),  # NA, EU or FE: the authorization renewed (None: before 0004)
 )
 
 report_runs = Table(

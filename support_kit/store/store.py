@@ -40,6 +40,7 @@ class Renewal:
     agent: str
     claimed_at: dt.datetime
     renewed_at: dt.datetime | None
+    region: str | None = None  # the authorization renewed; None in stores before 0004
 
     @property
     def done(self) -> bool:
@@ -209,12 +210,15 @@ class Store(RunStore, SendStore):
         return _renewal(row) if row else None
 
     def claim(self, code_hash: str, customer_id: str, seller_id: str | None, seller_new: bool,
-              agent: str, at: dt.datetime | None = None) -> Renewal | None:
-        """Reserve a code before it is exchanged. ``None`` when this caller holds it; else the
-        renewal (done, or in progress elsewhere) that holds it already."""
+              agent: str, at: dt.datetime | None = None, region: str | None = None
+              ) -> Renewal | None:
+        """Reserve a code before it is exchanged (for the customer's authorization in
+        ``region``). ``None`` when this caller holds it; else the renewal (done, or in
+        progress elsewhere) that holds it already."""
         at = utc(at)
         row = {"code_hash": code_hash, "customer_id": customer_id, "seller_id": seller_id,
-               "seller_new": seller_new, "agent": agent, "claimed_at": _naive(at)}
+               "seller_new": seller_new, "agent": agent, "claimed_at": _naive(at),
+               "region": region or None}
         stale = _naive(at - CLAIM_STALE_AFTER)
         try:
             with self.engine.begin() as connection:
@@ -244,7 +248,7 @@ class Store(RunStore, SendStore):
                         "seller_id": event.seller_id, "agent": event.agent,
                         "seller_new": bool(event.detail.get("seller_new")),
                         "claimed_at": at_naive, "renewed_at": at_naive,
-                        "token": sealed_token}])
+                        "token": sealed_token, "region": event.detail.get("region")}])
                 if event is not None:
                     connection.execute(insert(events), [{
                         "at": _naive(event.at), "agent": event.agent, "kind": event.kind,
@@ -303,21 +307,25 @@ class Store(RunStore, SendStore):
 
     def latest_renewals(self, until: dt.datetime | None = None,
                         customer_ids: Iterable[str] | None = None) -> pd.DataFrame:
-        """The newest finished renewal per customer up to ``until``: ``customer_id``,
-        ``seller_id``, ``seller_new``, ``agent``, ``renewed_at`` (UTC), ``token`` (sealed)."""
+        """The newest finished renewal per customer and region up to ``until``:
+        ``customer_id``, ``region`` (None: from before regions were kept), ``seller_id``,
+        ``seller_new``, ``agent``, ``renewed_at`` (UTC), ``token`` (sealed)."""
         done = renewals.c.renewed_at.is_not(None)
         if until is not None:
             done = and_(done, renewals.c.renewed_at <= _naive(until))
-        newest = select(renewals.c.customer_id, func.max(renewals.c.id).label("id")).where(done)
+        newest = select(renewals.c.customer_id, renewals.c.region,
+                        func.max(renewals.c.id).label("id")).where(done)
         if customer_ids is not None:
             newest = newest.where(renewals.c.customer_id.in_([str(c) for c in customer_ids]))
-        newest = newest.group_by(renewals.c.customer_id).subquery()
-        query = select(renewals.c.customer_id, renewals.c.seller_id, renewals.c.seller_new,
-                       renewals.c.agent, _text(renewals.c.renewed_at), renewals.c.token
-                       ).join(newest, renewals.c.id == newest.c.id)
+        newest = newest.group_by(renewals.c.customer_id, renewals.c.region).subquery()
+        query = select(renewals.c.customer_id, renewals.c.region, renewals.c.seller_id,
+                       renewals.c.seller_new, renewals.c.agent, _text(renewals.c.renewed_at),
+                       renewals.c.token).join(newest, renewals.c.id == newest.c.id
+                                              ).order_by(renewals.c.id)
         with self.engine.connect() as connection:
-            frame = _frame(connection.execute(query), ("customer_id", "seller_id", "seller_new",
-                                                       "agent", "renewed_at", "token"))
+            frame = _frame(connection.execute(query), ("customer_id", "region", "seller_id",
+                                                       "seller_new", "agent", "renewed_at",
+                                                       "token"))
         frame["renewed_at"] = pd.to_datetime(frame["renewed_at"], utc=True, format="ISO8601")
         return frame
 
@@ -344,4 +352,5 @@ def _event(row) -> Event:
 
 def _renewal(row) -> Renewal:
     return Renewal(row.customer_id, row.seller_id, bool(row.seller_new), row.agent,
-                   utc(row.claimed_at), utc(row.renewed_at) if row.renewed_at else None)
+                   utc(row.claimed_at), utc(row.renewed_at) if row.renewed_at else None,
+                   row.region)

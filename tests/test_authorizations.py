@@ -1,0 +1,127 @@
+"""One customer, several authorizations (one per Amazon region): a seller on amazon.de and
+amazon.com holds two, each with its own date, token and 365-day clock. The diagnosis, the
+report, the reminders and a renewal at the desk handle each one."""
+
+import datetime as dt
+import json
+
+from cryptography.fernet import Fernet
+
+from support_kit.customers import load
+from support_kit.dates import today
+from support_kit.sandbox import Sandbox
+from support_kit.store import Store
+
+from .conftest import TEST_ENV, confirm_consent, customer, run_cli, run_json, write_csv
+
+
+def day(offset: int) -> str:
+    return (today() + dt.timedelta(days=offset)).isoformat()
+
+
+def two_regions(path, language="en"):
+    """M1 sells in Germany (valid) and the US (expiring in 9 days); a second EU row for M1
+    (France) is the same authorization twice; S1 holds one authorization."""
+    return write_csv(path, [
+        customer("M1", marketplace="DE", authorized_at=day(-183), language=language,
+                 contact_email="m1@example.com", refresh_token="Atzr|m1-eu"),
+        customer("M1", marketplace="US", authorized_at=day(-356), language=language,
+                 contact_email="m1@example.com", refresh_token="Atzr|m1-na"),
+        customer("M1", marketplace="FR", authorized_at=day(-10), language=language),
+        customer("S1", authorized_at=day(-100)),
+    ])
+
+
+def test_one_row_per_customer_and_region_the_same_region_twice_is_rejected(tmp_path):
+    loaded = load(two_regions(tmp_path / "c.csv"))
+    assert loaded.customers["customer_id"].tolist() == ["M1", "M1", "S1"]
+    assert loaded.rejects["line"].tolist() == [4]
+    assert loaded.rejects["reason"].iloc[0] == "duplicate customer_id M1: first seen on line 2"
+    assert loaded.refresh_tokens.get("M1", "NA").reveal() == "Atzr|m1-na"
+    assert loaded.refresh_tokens.get("M1", "EU").reveal() == "Atzr|m1-eu"
+
+
+def test_diagnosis_shows_every_authorization_the_most_urgent_on_top(tmp_path, capsys):
+    listed = str(two_regions(tmp_path / "c.csv"))
+    shown = run_json(capsys, "diagnose", "M1", "--input", listed, "--lang", "en")
+    assert (shown["region"], shown["marketplace"], shown["state"], shown["days_left"]) == (
+        "NA", "US", "expiring", 9)
+    assert [(a["region"], a["marketplace"], a["state"], a["days_left"], a["authorized_source"])
+            for a in shown["authorizations"]] == [("NA", "US", "expiring", 9, "list"),
+                                                  ("EU", "DE", "valid", 182, "list")]
+    assert shown["authorizations"][0]["expires_on"] == day(9)
+    single = run_json(capsys, "diagnose", "S1", "--input", listed)
+    assert [a["region"] for a in single["authorizations"]] == ["EU"]
+    code, out, _ = run_cli(capsys, "diagnose", "M1", "--input", listed, "--lang", "en")
+    assert "NA (US): Expiring" in out and "EU (DE): Valid" in out
+
+
+def test_report_counts_authorizations_and_customers(tmp_path, capsys):
+    listed = str(two_regions(tmp_path / "c.csv"))
+    code, _, err = run_cli(capsys, "report", listed, "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert (summary["rows_loaded"], summary["customers"], summary["rows_rejected"]) == (3, 2, 1)
+    assert summary["by_region"] == {"EU": 2, "NA": 1}
+    rows = (tmp_path / "r" / "customers.csv").read_text().splitlines()
+    m1 = [r for r in rows if r.startswith('"M1"') or r.startswith("M1")]
+    assert len(m1) == 2 and any("US" in r and "expiring" in r for r in m1)
+
+
+def test_reminder_names_the_region_and_a_renewal_renews_that_region_only(
+        tmp_path, capsys, monkeypatch, settings):
+    listed = str(two_regions(tmp_path / "c.csv"))
+    with Sandbox(load(listed), settings) as amazon:  # Amazon knows M1 in both regions
+        for key, value in TEST_ENV.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("SUPPORT_KIT_LWA_ENDPOINT", f"{amazon.url}/auth/o2/token")
+        monkeypatch.setenv("SUPPORT_KIT_SPAPI_ENDPOINT", amazon.url)
+        monkeypatch.setenv("SUPPORT_KIT_SELLER_CENTRAL_URL", amazon.url)
+        monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", Fernet.generate_key().decode())
+        renew_one_region(listed, capsys, amazon)
+
+
+def renew_one_region(listed, capsys, amazon):
+    plan = run_json(capsys, "remind", listed)
+    mails = [m for m in plan["mails"] if m["customer_id"] == "M1"]
+    assert len(mails) == 1  # one mail per customer
+    body = mails[0]["body"]
+    assert "North America (US): expires on" in body and "Europe (DE)" not in body
+
+    link = run_json(capsys, "link", "M1", "--input", listed)
+    assert link["region"] == "NA"
+    callback = confirm_consent(link["url"]).headers["Location"]
+    code, out, err = run_cli(capsys, "verify-callback", callback, "--input", listed,
+                             "--exchange", "--json")
+    assert code == 0, out + err
+    result = json.loads(out)
+    assert result["region"] == "NA" and result["exchange"]["status"] == "renewed"
+    assert result["exchange"]["live_state"] == "alive"
+    shown = run_json(capsys, "diagnose", "M1", "--input", listed, "--lang", "en")
+    by_region = {a["region"]: a for a in shown["authorizations"]}
+    assert by_region["NA"]["authorized_source"] == "desk" and by_region["NA"]["state"] == "valid"
+    assert by_region["EU"]["authorized_source"] == "list"
+    assert by_region["EU"]["expires_on"] == day(182)  # untouched
+    assert shown["region"] == "EU" and shown["state"] == "valid"  # now the soonest
+    renewed = [e for e in Store.open().history("M1") if e.kind == "renewed"]
+    assert renewed[0].detail["region"] == "NA"
+    assert run_json(capsys, "remind", listed)["mails"] == []  # nothing due any more
+    checked = {r["customer_id"]: r for r in run_json(capsys, "live-check", "M1", "--input",
+                                                     listed)["results"]}
+    assert checked["M1"]["live_state"] == "alive"
+
+
+def test_reminder_for_two_due_regions_names_both_with_their_links(tmp_path, capsys,
+                                                                 monkeypatch):
+    for key, value in TEST_ENV.items():
+        monkeypatch.setenv(key, value)
+    listed = str(write_csv(tmp_path / "c.csv", [
+        customer("M2", marketplace="JP", authorized_at=day(-360), language="it"),
+        customer("M2", marketplace="IT", authorized_at=day(-370), language="it"),
+    ]))
+    mails = run_json(capsys, "remind", listed)["mails"]
+    assert len(mails) == 1 and mails[0]["language"] == "it"
+    body = mails[0]["body"]
+    assert "Europa (IT): scaduta il" in body and "Estremo Oriente (JP): scade il" in body
+    assert "Link per la regione Estremo Oriente:" in body
+    assert body.count("https://") == 3  # the lead's link in the steps, one per region below
