@@ -126,7 +126,11 @@ def test_exports_hold_exactly_the_rows_shown_and_follow_the_date(desk, tmp_path)
     assert "list.xlsx" not in panel.files_view.value and "report.xlsx" in panel.files_view.value
 
     later = AS_OF + dt.timedelta(days=7)
-    panel.as_of.value = later  # the report's file is written again for the new day
+    runs = desk.store.previous_run(panel.report.source, later)
+    panel.as_of.value = later  # another day: nothing written, nothing recorded, no old link
+    assert "report.xlsx" not in panel.files_view.value
+    assert desk.store.previous_run(panel.report.source, later + dt.timedelta(days=1)) == runs
+    panel.buttons["xlsx"].click()  # the lead writes it for the new day
     day, data = offered(panel, "xlsx")
     summary = load_workbook(io.BytesIO(data))["Übersicht"]
     assert day == later.isoformat()

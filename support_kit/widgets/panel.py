@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,16 @@ from IPython.display import display
 from ..customers import mask_secrets
 from ..problems import is_fixable, one_line, problem_line
 from ..texts import text
+
+
+def in_app() -> bool:
+    """Whether this kernel serves a page of the app (Voila: `make app`, the hub's pages),
+    where files are written only when someone presses a button.
+
+    >>> in_app()
+    False
+    """
+    return "VOILA_BASE_URL" in os.environ or "VOILA_KERNEL_ID" in os.environ
 
 
 class Panel:

@@ -232,14 +232,15 @@ class ReportPanel(Panel):
         self.say(label, "busy")
 
     def rebuild(self) -> None:
-        """Evaluate every customer as of the date picked and follow up with the desk's store;
-        every file offered before is written again for this date."""
+        """Evaluate every customer as of the date picked and follow up with the desk's store.
+        Nothing is written or recorded: files offered before were of another day or state
+        and are no longer offered (the lead writes them again for this one)."""
         day = self.as_of.value or self.desk.today
         self._step(0, text(self.lang, "report.evaluating",
                            n=f"{self.desk.customers.rows_loaded:,}"))
         self.report = self.desk.report(day, lang=self.lang)  # followed up with the store
         self._recorded = False
-        offered, self._offered = list(self._offered), {}  # files of another day: not ours
+        self._offered = {}  # files of another day: not ours
         self.files_view.value = ""
         self._step(1, text(self.lang, "report.counting"))
         self._markets = sorted(self.report.frame["country_code"].dropna().unique())
@@ -248,7 +249,6 @@ class ReportPanel(Panel):
         self._show_summary()
         self._step(3, "")
         self.refresh()
-        self._offer_again(offered)
 
     def refresh(self) -> None:
         if self.report is None or self._relabelling:
