@@ -159,3 +159,14 @@ def test_the_keeper_refuses_calls_without_a_valid_hub_token(hub, hub_store, toke
         answer = requests.get(f"{base}/api/customers", headers=headers, timeout=10)
         assert answer.status_code in (401, 403)
     assert len(Store.open(hub_store).history("C200003")) == before
+
+
+def test_the_hub_culls_idle_servers(hub):
+    """The idle culler runs as the hub's service and may list and stop servers (its role):
+    its first rounds are answered, not refused."""
+    culler = [" ".join(p.cmdline()) for p in hub.processes()
+              if "jupyterhub_idle_culler" in " ".join(p.cmdline())]
+    assert culler and "--timeout=3600" in culler[0]
+    log = hub.log.read_text(errors="replace")
+    assert "200 GET /hub/api/users" in log and "(idle-culler@" in log
+    assert "403 GET /hub/api/users" not in log

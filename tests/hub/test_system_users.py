@@ -23,6 +23,7 @@ import pytest
 from .conftest import SECRET_VALUES, team_settings
 from .hub_server import ROOT, Hub, hub_tools_or_skip, log_in, run_in_page_kernel
 
+USERADD = "useradd --create-home -K HOME_MODE=0700 --shell /usr/sbin/nologin"  # as README
 PROBE = """
 import json, os
 def probe(path):
@@ -85,8 +86,7 @@ def agents():
     try:
         for _ in range(2):
             name = "desk" + secrets.token_hex(3)
-            _run("useradd", "--create-home", "-K", "HOME_MODE=0700", "--shell",
-                 "/usr/sbin/nologin", name)
+            _run(*USERADD.split(), name)
             made[name] = secrets.token_urlsafe(12)
             subprocess.run(["chpasswd"], input=f"{name}:{made[name]}\n", text=True,
                            check=True, capture_output=True, timeout=60)
