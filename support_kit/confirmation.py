@@ -214,4 +214,5 @@ def live_detail(result: LiveResult) -> dict:
     """A live check as an event's detail (state, plan, marketplaces; never a token)."""
     return {"live_state": result.live_state, "selling_plan": result.selling_plan,
             "marketplaces": list(result.marketplaces), "request_id": result.request_id,
-            "findings": list(result.findings), "causes": list(result.causes)}
+            "findings": list(result.findings), "causes": list(result.causes),
+            "region": result.region}

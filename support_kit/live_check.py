@@ -62,6 +62,8 @@ class LiveResult:
     app_problem: str | None = None
     #: for ``access_denied``: the likely causes, most likely first (:data:`DENIED_CAUSES`)
     causes: tuple[str, ...] = ()
+    #: the region of the authorization checked (a seller may hold one in NA, EU and FE)
+    region: str | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -155,7 +157,14 @@ def _failed(customer_id: str, exc: AmazonError) -> LiveResult:
 
 
 def check_one(client: AmazonClient, row: pd.Series, token: Secret | None) -> LiveResult:
-    """Check one evaluated customer row against Amazon with its refresh ``token``."""
+    """Check one evaluated customer row (one authorization) against Amazon with its refresh
+    ``token``; the result names the authorization's region."""
+    result = _check_one(client, row, token)
+    region = row.get("region")
+    return dataclasses.replace(result, region=region if isinstance(region, str) else None)
+
+
+def _check_one(client: AmazonClient, row: pd.Series, token: Secret | None) -> LiveResult:
     customer_id = str(row["customer_id"])
     if token is None:
         return LiveResult(customer_id, "no_token", detail="no refresh token on file")
@@ -276,7 +285,8 @@ def live_check(customers: CustomerList, settings: Settings, customer_ids: Iterab
     interrupted = False
 
     def check(row: pd.Series) -> LiveResult:
-        return check_one(client, row, customers.refresh_tokens.get(row["customer_id"]))
+        region = row["region"] if isinstance(row["region"], str) else None
+        return check_one(client, row, customers.refresh_tokens.get(row["customer_id"], region))
 
     try:
         for index, result in completed(check, rows, concurrency):

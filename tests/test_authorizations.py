@@ -125,3 +125,29 @@ def test_reminder_for_two_due_regions_names_both_with_their_links(tmp_path, caps
     assert "Europa (IT): scaduta il" in body and "Estremo Oriente (JP): scade il" in body
     assert "Link per la regione Estremo Oriente:" in body
     assert body.count("https://") == 3  # the lead's link in the steps, one per region below
+
+
+def test_vendor_central_host_for_india_is_amazons():
+    from support_kit.marketplaces import lookup
+
+    assert lookup("IN").vendor_central_host == "www.vendorcentral.in"
+    assert lookup("IN").seller_central_host == "sellercentral.amazon.in"
+
+
+def test_live_check_asks_amazon_about_each_authorization_with_its_token(tmp_path, settings):
+    import dataclasses
+
+    from support_kit.live_check import live_check
+
+    customers = load(two_regions(tmp_path / "c.csv"))
+    with Sandbox(customers, settings) as amazon:
+        run = live_check(customers, amazon.client_settings(), ["M1"])
+        assert [(r.region, r.live_state, r.marketplaces) for r in run.results] == [
+            ("EU", "alive", ("DE",)), ("NA", "alive", ("US",))]
+        eu_only = dataclasses.replace(amazon.client_settings(),
+                                      spapi_endpoint=amazon.url + "/eu")
+        run = live_check(customers, eu_only, ["M1"])
+    by_region = {r.region: r for r in run.results}
+    assert by_region["EU"].live_state == "alive"
+    assert by_region["NA"].live_state == "access_denied"
+    assert by_region["NA"].causes[0] == "region_mismatch"

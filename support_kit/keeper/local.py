@@ -230,10 +230,11 @@ class LocalKeeper:
         from ..amazon import AmazonClient
 
         customers = self.current(as_of)
-        row = rules.evaluate(customers.find(customer_id), as_of or self.today(),
-                             self.settings.timezone, **self.settings.rules).iloc[0]
+        row = rules.most_urgent(rules.evaluate(customers.find(customer_id), as_of or self.today(),
+                                               self.settings.timezone, **self.settings.rules))
+        region = row["region"] if isinstance(row["region"], str) else None
         with AmazonClient(self.amazon(as_of)) as client:
-            result = check_one(client, row, customers.refresh_tokens.get(customer_id))
+            result = check_one(client, row, customers.refresh_tokens.get(customer_id, region))
         self.event("live_checked", customer_id, live_detail(result), as_of=as_of)
         return result
 

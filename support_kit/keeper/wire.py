@@ -74,12 +74,13 @@ def callback_from_dict(data: dict, url: str) -> CallbackResult:
     return CallbackResult(data["ok"], data["customer_id"], data["selling_partner_id"],
                           tuple(data["problems"]), tuple(data["messages"]),
                           Secret(code) if code else None, data.get("redirect_uri"),
-                          bool(data.get("seller_new")), Secret(url))
+                          bool(data.get("seller_new")), Secret(url), data.get("region"))
 
 
 def live_from_dict(data: dict) -> LiveResult:
     return LiveResult(**{**data, "marketplaces": tuple(data.get("marketplaces") or ()),
-                         "findings": tuple(data.get("findings") or ())})
+                         "findings": tuple(data.get("findings") or ()),
+                         "causes": tuple(data.get("causes") or ())})
 
 
 def run_dict(run: LiveCheckRun) -> dict:
