@@ -552,12 +552,24 @@ def _validate(raw: _Raw, source: str) -> CustomerList:
 
 
 def _raw_text(rows: pd.DataFrame, delimiter: str) -> pd.Series:
+    """Rejected rows as one line each: the token column masked, token shapes anywhere
+    masked; column by column in Arrow (a million duplicate rows in about a second)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if rows.empty:
         return pd.Series([], dtype=object)
-    shown = rows[list(COLUMNS)].copy()
-    shown[SECRET_COLUMN] = shown[SECRET_COLUMN].where(shown[SECRET_COLUMN] == "", _MASKED)
-    return shown.astype(str).agg(delimiter.join, axis=1).str.replace(
-        _TOKEN_LIKE, lambda m: m.group(1) + _MASKED, regex=True)  # token-shaped text anywhere
+    columns = []
+    for name in COLUMNS:
+        text = pa.array(as_text(rows[name]).array, type=pa.large_string())
+        if name == SECRET_COLUMN:
+            text = pc.if_else(pc.equal(text, ""), text, pa.scalar(_MASKED, pa.large_string()))
+        columns.append(text)
+    joined = pc.binary_join_element_wise(*columns, pa.scalar(delimiter, pa.large_string()))
+    masked = pc.replace_substring_regex(joined, pattern=_TOKEN_LIKE.pattern,
+                                        replacement=r"\1" + _MASKED)
+    return pd.Series(masked.to_pandas(types_mapper=pd.ArrowDtype).astype("str").array,
+                     index=rows.index)
 
 
 def mask_secrets(text: str) -> str:

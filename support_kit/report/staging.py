@@ -62,6 +62,7 @@ def written_whole(out: str | Path, keep: str | Path | None = None) -> Iterator[P
     try:
         for folder in reversed(made):  # made private (0700), as the report folder
             folder.mkdir(mode=0o700, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)  # a file in the way: told
         _remove_abandoned(target)
         staging = _staging_folder(target)
     except OSError as exc:
