@@ -170,8 +170,8 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
         renewal = store.renewal(key)
         day = as_of or dates.today(settings.timezone)
         desk = with_desk_renewals(customers, store, settings, max(day, now.date()))
-        every = rules.evaluate(desk.find(customer_id), day, settings.timezone,
-                               **settings.rules)
+        every = rules.authorizations(desk, customer_id, day, settings.timezone,
+                                     **settings.rules)
         mine = every[every["region"] == callback.region] if callback.region else every
         row = (mine if len(mine) else every).iloc[0]
         live = check_one(client, row, grant.refresh_token)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import dates, rules
+from .app_credentials import ClientSecret, client_secret
 from .config import Secret, Settings, load_settings
 from .confirmation import Confirmation
 from .customers import CustomerList, RefreshTokens, load, source_for
@@ -129,6 +130,11 @@ class Desk:
     def today(self) -> dt.date:
         return self.as_of or dates.today(self.settings.timezone)
 
+    @property
+    def app_secret(self) -> ClientSecret:
+        """The app's own LWA client secret as of the desk's day (every page's banner)."""
+        return client_secret(self.settings.lwa_secret_expires, self.today)
+
     def _local(self, what: str) -> LocalKeeper:
         if not isinstance(self.keeper, LocalKeeper):
             raise SupportKitError(f"{what} is done by the desk's keeper service, not in this "
@@ -175,8 +181,8 @@ class Desk:
     # --- what the agent does --------------------------------------------------------------
     def authorizations(self, customer_id: str) -> pd.DataFrame:
         """The customer's evaluated rows, one per authorization (region)."""
-        return rules.evaluate(self.current().find(customer_id), self.today,
-                              self.settings.timezone, **self.settings.rules)
+        return rules.authorizations(self.current(), customer_id, self.today,
+                                    self.settings.timezone, **self.settings.rules)
 
     def evaluated(self, customer_id: str) -> pd.Series:
         """The customer's most urgent authorization, evaluated."""

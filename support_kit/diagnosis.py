@@ -162,7 +162,7 @@ def diagnose(customers: CustomerList, customer_id: str, as_of: dt.date | None = 
     """Diagnose one customer of ``customers`` (a clear error when the id is unknown);
     ``settings_rules`` are :attr:`support_kit.config.Settings.rules`."""
     as_of = as_of or dates.today(timezone)
-    frame = rules.evaluate(customers.find(customer_id), as_of, timezone, **settings_rules)
+    frame = rules.authorizations(customers, customer_id, as_of, timezone, **settings_rules)
     return from_frame(frame, as_of, lang)
 
 

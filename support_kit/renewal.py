@@ -126,8 +126,8 @@ def read_state(state: str, secret: Secret) -> dict | None:
 def _customer(customers: CustomerList, customer_id: str, as_of: dt.date,
               settings: Settings, region: str | None = None) -> pd.Series:
     """The customer's authorization in ``region``, or the most urgent one."""
-    every = rules.evaluate(customers.find(customer_id), as_of, settings.timezone,
-                           **settings.rules)
+    every = rules.authorizations(customers, customer_id, as_of, settings.timezone,
+                                 **settings.rules)
     if region:
         chosen = every[every["region"] == region.upper()]
         if chosen.empty:

@@ -197,8 +197,8 @@ def reply_for(customers: CustomerList, customer_id: str, settings: Settings,
     ('wrong_account_payments', None, 'Ihr Konto ist bei uns mit Zugangsdaten von Amazo')
     """
     as_of = as_of or dates.today(settings.timezone)
-    every = rules.evaluate(customers.find(customer_id), as_of, settings.timezone,
-                           **settings.rules)
+    every = rules.authorizations(customers, customer_id, as_of, settings.timezone,
+                                 **settings.rules)
     row = rules.most_urgent(every)
     lang = customer_language(lang or row["language"], settings.customer_language)
     link = None

@@ -117,6 +117,26 @@ def _normalised(values: pd.Series) -> pd.Series:
     return map_distinct(values, lambda v: re.sub(r"[\s-]+", "_", v.strip().lower()))
 
 
+def authorizations(customers, customer_id: str, as_of: dt.date,
+                   timezone: str = DEFAULT_TIMEZONE, **options: object) -> pd.DataFrame:
+    """One customer of a customer list evaluated: a row of :func:`evaluate` per
+    authorization (region); an unknown id raises the list's clear error. Every view of one
+    customer evaluates it here.
+
+    >>> from support_kit.customers import load, demo_path
+    >>> authorizations(load(demo_path()), "C100005", dt.date(2026, 12, 1))["state"].tolist()
+    ['expired']
+    """
+    return evaluate(customers.find(customer_id), as_of, timezone, **options)
+
+
+def evaluate_one(customers, customer_id: str, as_of: dt.date,
+                 timezone: str = DEFAULT_TIMEZONE, **options: object) -> pd.Series:
+    """The customer's authorization that needs the desk first (:func:`most_urgent` of
+    :func:`authorizations`)."""
+    return most_urgent(authorizations(customers, customer_id, as_of, timezone, **options))
+
+
 def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TIMEZONE,
              customer_language: str = DEFAULT_CUSTOMER_LANGUAGE,
              roles_changed_on: dt.date | None = None) -> pd.DataFrame:

@@ -93,7 +93,7 @@ class TrainingWorld:
         self.now = dt.datetime.combine(self.as_of, dt.time(10), tzinfo=dt.UTC)
 
     def row(self, customer_id: str) -> pd.Series:
-        return rules.evaluate(self.customers.find(customer_id), self.as_of).iloc[0]
+        return rules.evaluate_one(self.customers, customer_id, self.as_of)
 
     def callback_url(self, customer_id: str, seller: str | None = None, code: bool = True
                      ) -> str:

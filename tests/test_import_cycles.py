@@ -78,8 +78,8 @@ def test_the_walk_sees_imports_inside_functions():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(graph) == [["a", "b", "c"]]
     known = modules()
-    # the command imports the report's writers inside cmd_report only
-    assert "support_kit.report.files" in imported("support_kit.cli", known["support_kit.cli"],
+    # the desk imports the report's writers inside Desk.write_report only
+    assert "support_kit.report.files" in imported("support_kit.desk", known["support_kit.desk"],
                                                   known)
     assert {"support_kit.rules", "support_kit.report"} <= imported(
         "support_kit", known["support_kit"], known)

@@ -230,8 +230,8 @@ class LocalKeeper:
         from ..amazon import AmazonClient
 
         customers = self.current(as_of)
-        row = rules.most_urgent(rules.evaluate(customers.find(customer_id), as_of or self.today(),
-                                               self.settings.timezone, **self.settings.rules))
+        row = rules.evaluate_one(customers, customer_id, as_of or self.today(),
+                                 self.settings.timezone, **self.settings.rules)
         region = row["region"] if isinstance(row["region"], str) else None
         with AmazonClient(self.amazon(as_of)) as client:
             result = check_one(client, row, customers.refresh_tokens.get(customer_id, region))

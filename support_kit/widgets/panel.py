@@ -97,10 +97,8 @@ def banners(desk: Any, lang: str = "de") -> list[widgets.HTML]:
     """The banners every panel shows on top: demo data, and the app's own LWA client secret
     from 90 days before it expires, urgent from 30 (every seller stops then; nobody needs
     to re-authorize)."""
-    from ..app_credentials import client_secret
-
     shown = [demo_banner(lang)] if desk.demo else []
-    secret = client_secret(desk.settings.lwa_secret_expires, desk.today)
+    secret = desk.app_secret
     if secret.banner(lang):
         colours = ("#fdecea", "#c62828") if secret.tone == "urgent" else ("#fff3cd", "#f0c36d")
         shown.append(widgets.HTML(
