@@ -325,6 +325,16 @@ def test_the_report_and_reminders_read_the_desks_memory_through_the_keeper(hub, 
     assert desk.store.previous_run(report.source, day + dt.timedelta(days=1))[0] == day
     plan = plan_reminders(desk, day)
     assert "C100006" not in set(plan.sendable["customer_id"])  # contacted: quiet for now
+    # the mail merge's links are signed by the keeper, bound to the sellers it has on file
+    from support_kit.renewal import read_state
+
+    linked = plan.sendable[plan.sendable["renewal_link"] != ""]
+    assert len(linked) >= 3
+    sellers = desk.customers.customers.set_index("customer_id")["seller_id"]
+    for row in linked.head(3).itertuples():
+        state = requests.utils.unquote(row.renewal_link.split("state=", 1)[1])
+        payload = read_state(state, Secret(CANARY_STATE_KEY))
+        assert (payload["c"], payload["s"]) == (row.customer_id, sellers[row.customer_id])
 
 
 def test_the_keeper_down_is_one_clear_line(monkeypatch):

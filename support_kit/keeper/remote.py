@@ -212,6 +212,13 @@ class RemoteKeeper:
             "POST", "confirm", url=callback.url.reveal(), lang=lang,
             customer_id=callback.customer_id, as_of=as_of.isoformat() if as_of else None))
 
+    def consent_links(self, frame: pd.DataFrame, valid_days: int = 7) -> pd.Series:
+        """Consent links for a mail merge's rows, signed by the keeper from its own list
+        (only the customer ids travel: the keeper binds each to the seller it has on file)."""
+        ids = frame["customer_id"].astype(str).tolist()
+        links = self._call("POST", "consent_links", customer_ids=ids, valid_days=valid_days)
+        return pd.Series(links, index=frame.index, dtype="str")
+
     def live_check(self, customer_id: str, as_of: dt.date | None) -> LiveResult:
         return wire.live_from_dict(self._call(
             "POST", "live_check", customer_id=customer_id,

@@ -14,6 +14,7 @@ Reads: ``GET api/whoami``, ``api/customers`` and ``api/rejects`` (Parquet, no re
 ``api/renewals_done``, ``api/previous_run``, ``api/send_claim``. Operations (``POST``,
 JSON): ``api/events`` (notes and contacts only), ``api/report_runs``, ``api/link``,
 ``api/callback``, ``api/confirm``, ``api/live_check``, ``api/live_checks``,
+``api/consent_links`` (a mail merge's links),
 ``api/send_claims``, ``api/send_claims/complete``, ``api/send_claims/release``.
 A renewed refresh token is never sent: the integration reads it where the keeper runs
 (:meth:`LocalKeeper.refresh_token`).
@@ -22,6 +23,7 @@ A renewed refresh token is never sent: the integration reads it where the keeper
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -33,6 +35,7 @@ from urllib.parse import urlsplit
 import tornado.web
 from tornado.ioloop import IOLoop
 
+from .. import rules
 from ..customers import mask_secrets
 from ..errors import SupportKitError
 from ..renewal import verify_callback
@@ -214,6 +217,21 @@ def confirm(keeper: LocalKeeper, body: dict) -> dict:
     return wire.confirmation_dict(keeper.confirm(result, as_of, lang))
 
 
+def consent_links(keeper: LocalKeeper, body: dict) -> list[str]:
+    """A mail merge's links, from the keeper's own rows (seller ids and plans on file)."""
+    from ..report.reminders import renewal_links
+
+    ids = [str(c) for c in body["customer_ids"]]
+    listed = keeper.current(None).customers
+    rows = listed[listed["customer_id"].isin(ids)]
+    evaluated = rules.evaluate(rows, keeper.today(), keeper.settings.timezone,
+                               **keeper.settings.rules).set_index("customer_id")
+    links = renewal_links(evaluated.reset_index(), keeper.settings,
+                          valid_days=int(body.get("valid_days") or 7))
+    by_id = dict(zip(evaluated.index, links, strict=True))
+    return [by_id.get(c, "") for c in ids]
+
+
 def live_check(keeper: LocalKeeper, body: dict) -> dict:
     return keeper.live_check(body["customer_id"], _day(body.get("as_of"))).to_dict()
 
@@ -251,6 +269,7 @@ READS = {"whoami": whoami, "customers": customers, "rejects": rejects, "history"
          "send_claim": send_claim}
 OPERATIONS = {"events": record, "report_runs": record_run, "link": link,
               "callback": callback, "confirm": confirm, "live_check": live_check,
+              "consent_links": consent_links,
               "live_checks": live_checks, "send_claims": claim_send,
               "send_claims/complete": complete_send, "send_claims/release": release_send}
 
@@ -312,7 +331,7 @@ def main() -> int:
               "set.", file=sys.stderr)
         return 2
     try:
-        settings = load_settings()
+        settings = dataclasses.replace(load_settings(), keeper_url=None)  # it is the keeper
         listed = load(source_for(None, settings.customers))
         keeper = LocalKeeper(settings, Store.open(settings=settings), listed)
     except SupportKitError as exc:

@@ -47,10 +47,15 @@ def renewal_links(frame: pd.DataFrame, settings: Settings | None,
     """Consent links for the rows of an evaluated frame, or empty when links are off.
 
     Links need ``SUPPORT_KIT_APP_ID`` and ``SUPPORT_KIT_STATE_SECRET`` to be set (demo mode's
-    stand-ins do not count: a mail merge never points sellers at a local sandbox). Each state
+    stand-ins do not count: a mail merge never points sellers at a local sandbox); an agent's
+    desk on a keeper service has the keeper sign them. Each state
     is signed on its own (unique and bound to the customer), the one per-row step here.
     """
     links = pd.Series("", index=frame.index, dtype=object)
+    if settings is not None and settings.keeper_url and not settings.demo:
+        from ..keeper.remote import RemoteKeeper  # a team's desk: signed where the secret is
+
+        return RemoteKeeper.from_environment().consent_links(frame, valid_days)
     if settings is None or settings.demo or not (settings.app_id and settings.state_secret):
         return links
     now = now or dt.datetime.now(dt.UTC)
