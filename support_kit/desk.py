@@ -172,7 +172,7 @@ class Desk:
         hits = self._search_keys.str.contains(needle, regex=False)
         order = pd.concat([frame.loc[exact, "customer_id"], frame.loc[hits & ~exact,
                                                                        "customer_id"]])
-        return order.head(limit).tolist()
+        return order.drop_duplicates().head(limit).tolist()  # a customer once, any regions
 
     def label(self, customer_id: str) -> str:
         row = self.customers.find(customer_id).iloc[0]

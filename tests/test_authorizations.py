@@ -5,6 +5,7 @@ report, the reminders and a renewal at the desk handle each one."""
 import datetime as dt
 import json
 
+import requests
 from cryptography.fernet import Fernet
 
 from support_kit.customers import load
@@ -90,6 +91,8 @@ def renew_one_region(listed, capsys, amazon):
 
     link = run_json(capsys, "link", "M1", "--input", listed)
     assert link["region"] == "NA"
+    page = requests.get(link["url"], timeout=5).text  # Seller Central of the link's region
+    assert '<span id="marketplace-region">US (NA)</span>' in page
     callback = confirm_consent(link["url"]).headers["Location"]
     code, out, err = run_cli(capsys, "verify-callback", callback, "--input", listed,
                              "--exchange", "--json")
@@ -151,3 +154,31 @@ def test_live_check_asks_amazon_about_each_authorization_with_its_token(tmp_path
     assert by_region["EU"].live_state == "alive"
     assert by_region["NA"].live_state == "access_denied"
     assert by_region["NA"].causes[0] == "region_mismatch"
+
+
+def test_panel_finds_the_customer_once_and_shows_each_authorization(tmp_path):
+    from support_kit.config import load_settings
+    from support_kit.desk import Desk
+    from support_kit.widgets import TroubleshootPanel
+
+    desk = Desk(load_settings({}), load(two_regions(tmp_path / "c.csv")))
+    assert desk.search("multi") == [] and desk.search("Shop M1") == ["M1"]
+    panel = TroubleshootPanel(desk, customer_id="M1", lang="en")
+    assert panel.value.diagnosis.region == "NA"
+    shown = html_of_panel(panel)
+    assert 'class="sk-authorizations"' in shown
+    assert shown.index('data-region="NA"') < shown.index('data-region="EU"')
+    reply = panel.reply_text.value
+    assert "North America (US): expires on" in reply and "Europe (DE): valid until" in reply
+    desk.close()
+
+
+def html_of_panel(panel) -> str:
+    """Every HTML value in the panel's widget tree (what the browser shows)."""
+    found, todo = [], [panel.widget]
+    while todo:
+        widget = todo.pop()
+        if type(widget).__name__ == "HTML" and isinstance(widget.value, str):
+            found.append(widget.value)
+        todo.extend(getattr(widget, "children", ()))
+    return "\n".join(found)
