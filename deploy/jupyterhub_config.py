@@ -46,6 +46,10 @@ c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
 c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
 c.JupyterHub.cleanup_servers = True  # a stopped hub stops the agents' servers
+# JupyterHub starts its proxy with its own environment: the proxy needs none of the secrets.
+c.ConfigurableHTTPProxy.command = [
+    "env", *(f"--unset={name}" for name in sorted(os.environ) if name.startswith("SUPPORT_KIT_")),
+    "configurable-http-proxy"]
 
 # --- who logs in ---------------------------------------------------------------------------
 c.Authenticator.allowed_users = AGENTS | ADMINS

@@ -87,12 +87,12 @@ def test_a_link_ben_makes_is_recorded_for_ben(ben, hub_store):
 
 
 def test_no_secret_in_any_agents_server_or_kernel(anna, ben, hub):
-    """/proc/<pid>/environ of every process the hub started for an agent: servers and the
-    kernels of their open pages. The keeper's own process does hold them (the check reads
-    what it should)."""
+    """/proc/<pid>/environ of every process the hub started: agents' servers and the kernels
+    of their open pages hold no SUPPORT_KIT_ secret, nor do the proxy and the idle culler.
+    The keeper's own process does hold them (the check reads what it should)."""
     import psutil
 
-    agents_processes, keeper_env = [], None
+    agents_processes, others, keeper_env = [], [], None
     for process in hub.processes():
         try:
             env, cmdline = process.environ(), " ".join(process.cmdline())
@@ -100,14 +100,19 @@ def test_no_secret_in_any_agents_server_or_kernel(anna, ben, hub):
             continue
         if "support_kit.keeper.service" in cmdline:
             keeper_env = env
-        elif env.get("JUPYTERHUB_USER") in ("anna", "ben"):
+            continue
+        if env.get("JUPYTERHUB_USER") in ("anna", "ben"):
             agents_processes.append(cmdline)
-            leaked = sorted(name for name in env if name.startswith("SUPPORT_KIT_")
-                            and name not in ("SUPPORT_KIT_KEEPER_URL", "SUPPORT_KIT_DESK_ROLE"))
-            assert not leaked, f"{cmdline[:80]} holds {leaked}"
-            assert_no_secret("\n".join(env.values()), f"the environment of {cmdline[:80]}")
+        else:
+            others.append(cmdline)
+        leaked = sorted(name for name in env if name.startswith("SUPPORT_KIT_")
+                        and name not in ("SUPPORT_KIT_KEEPER_URL", "SUPPORT_KIT_DESK_ROLE"))
+        assert not leaked, f"{cmdline[:80]} holds {leaked}"
+        assert_no_secret("\n".join(env.values()), f"the environment of {cmdline[:80]}")
     assert any("jupyterhub-singleuser" in c for c in agents_processes)
     assert sum("ipykernel" in c for c in agents_processes) >= 2  # anna's and ben's pages
+    assert any("configurable-http-proxy" in c for c in others)
+    assert any("jupyterhub_idle_culler" in c for c in others)
     assert keeper_env is not None and keeper_env["SUPPORT_KIT_LWA_CLIENT_SECRET"]
 
 
