@@ -96,10 +96,11 @@ def hub(tmp_path_factory, postgres_server):
     token_key = Fernet.generate_key().decode()
     ports = [free_port() for _ in range(4)]
     admin_token = secrets.token_hex(16)
+    customers = _customers_file(folder)
     sandbox = Sandbox(load(demo_path()), load_settings(TEST_ENV), as_of=AS_OF, seed=1).start()
     # what `make hub` would be started with: the secrets, for the keeper only
     secret_env = TEST_ENV | {
-        "SUPPORT_KIT_CUSTOMERS": str(_customers_file(folder)),
+        "SUPPORT_KIT_CUSTOMERS": str(customers),
         "SUPPORT_KIT_STORE": keeper_store,
         "SUPPORT_KIT_TOKEN_KEY": token_key, "SUPPORT_KIT_TIMEZONE": "Europe/Berlin",
         "SUPPORT_KIT_LWA_ENDPOINT": f"{sandbox.url}/auth/o2/token",
@@ -147,7 +148,7 @@ c.JupyterHub.load_roles = [
             return answer.json()["token"]
 
         yield {"url": keeper_url, "log": log, "store": store, "keeper_store": keeper_store,
-               "token_key": token_key,
+               "token_key": token_key, "customers": customers,
                "sandbox": sandbox, "anna": token("anna", [KEEPER_SCOPE]),
                "ben": token("ben", [KEEPER_SCOPE]),
                "no_access": token("anna", ["read:users:name!user"])}
@@ -335,6 +336,22 @@ def test_the_report_and_reminders_read_the_desks_memory_through_the_keeper(hub, 
         state = requests.utils.unquote(row.renewal_link.split("state=", 1)[1])
         payload = read_state(state, Secret(CANARY_STATE_KEY))
         assert (payload["c"], payload["s"]) == (row.customer_id, sellers[row.customer_id])
+
+
+def test_a_new_customer_export_is_taken_at_the_next_call(hub, agent):
+    path = hub["customers"]
+    before = path.read_text(encoding="utf-8")
+    first = before.splitlines()[1].split(",")
+    path.write_text(before + ",".join(["C900002", "Neuer Laden", "A900002NEW"] + first[3:])
+                    + "\n", encoding="utf-8")
+    old = time.time() - 10  # written and settled
+    os.utime(path, (old, old))
+    desk = agent("ben")
+    assert desk.customers.rows_loaded == 202 and desk.search("Neuer Laden") == ["C900002"]
+    path.write_text("customer_id\n", encoding="utf-8")  # a broken export: no customer
+    os.utime(path, (old + 1, old + 1))
+    assert agent("ben").customers.rows_loaded == 202  # the list before is kept
+    assert "kept the customer list loaded before" in hub["log"].read_text(errors="replace")
 
 
 def test_the_keeper_down_is_one_clear_line(monkeypatch):

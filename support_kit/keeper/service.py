@@ -29,7 +29,10 @@ import json
 import logging
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import tornado.web
@@ -57,11 +60,60 @@ class Refused(tornado.web.HTTPError):
         self.message = message
 
 
+class Keeping:
+    """The keeper the service answers with. When the customer file has changed (a new
+    export), the next call loads it again; a file written in the last two seconds is taken
+    at a later call, and a list that loads no customer at all leaves the old one in place."""
+
+    SETTLE_SECONDS = 2.0
+
+    def __init__(self, keeper: LocalKeeper, source: str | Path | None = None):
+        self.keeper = keeper
+        self.path = Path(source) if source and Path(source).is_file() else None
+        self.stamp = self._stamp()
+        self._lock = threading.Lock()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            found = self.path.stat() if self.path else None
+        except OSError:
+            return None
+        return (found.st_mtime_ns, found.st_size) if found else None
+
+    def current(self) -> LocalKeeper:
+        stamp = self._stamp()
+        if stamp is None or stamp == self.stamp:
+            return self.keeper
+        if time.time() - stamp[0] / 1e9 < self.SETTLE_SECONDS:
+            return self.keeper  # still being written, perhaps
+        with self._lock:
+            if stamp != self.stamp:
+                self.stamp = stamp
+                self._reload()
+        return self.keeper
+
+    def _reload(self) -> None:
+        from ..customers import load
+
+        try:
+            listed = load(self.path)
+        except SupportKitError as exc:
+            log.warning("kept the customer list loaded before: %s", mask_secrets(str(exc)))
+            return
+        if listed.rows_loaded == 0 and self.keeper.listed.rows_loaded:
+            log.warning("kept the customer list loaded before: the new %s loads no customer "
+                        "(%d rows rejected)", self.path.name, listed.rows_rejected)
+            return
+        self.keeper = LocalKeeper(self.keeper.settings, self.keeper.store, listed)
+        log.info("loaded the customer list again: %d customers, %d rejected",
+                 listed.rows_loaded, listed.rows_rejected)
+
+
 class KeeperHandler(tornado.web.RequestHandler):
     """Checks the caller's hub token first; ``self.keeper`` records as that hub user."""
 
-    def initialize(self, keeper: LocalKeeper, hub_auth, operation: Callable) -> None:
-        self.base, self.hub_auth, self.operation = keeper, hub_auth, operation
+    def initialize(self, keeping: Keeping, hub_auth, operation: Callable) -> None:
+        self.keeping, self.hub_auth, self.operation = keeping, hub_auth, operation
 
     def check_xsrf_cookie(self) -> None:  # token-authenticated API: no cookies are used
         return None
@@ -80,7 +132,8 @@ class KeeperHandler(tornado.web.RequestHandler):
         if not self.hub_auth.check_scopes(self.hub_auth.access_scopes, model):
             raise Refused(403, f"The hub user {model['name']!r} has no access to the keeper "
                                "service (scope access:services!service=keeper).")
-        self.keeper = self.base.as_agent(model["name"])
+        base = await IOLoop.current().run_in_executor(None, self.keeping.current)
+        self.keeper = base.as_agent(model["name"])
 
     async def _run(self) -> None:
         try:
@@ -275,8 +328,8 @@ OPERATIONS = {"events": record, "report_runs": record_run, "link": link,
 
 
 class _Only(KeeperHandler):
-    def initialize(self, keeper, hub_auth, operation, method: str) -> None:
-        super().initialize(keeper, hub_auth, operation)
+    def initialize(self, keeping, hub_auth, operation, method: str) -> None:
+        super().initialize(keeping, hub_auth, operation)
         self.method = method
 
     async def prepare(self) -> None:
@@ -300,12 +353,14 @@ class _Index(tornado.web.RequestHandler):
         self.finish(json.dumps({"service": "support_kit keeper"}))
 
 
-def make_app(keeper: LocalKeeper, hub_auth, prefix: str = "/") -> tornado.web.Application:
+def make_app(keeper: LocalKeeper | Keeping, hub_auth, prefix: str = "/"
+             ) -> tornado.web.Application:
     """The service's routes, under ``prefix`` (the hub's ``/services/keeper/``) and ``/``."""
+    keeping = keeper if isinstance(keeper, Keeping) else Keeping(keeper)
     routes = []
     for base in {"/", prefix.rstrip("/") + "/"}:
         for table, method in ((READS, "GET"), (OPERATIONS, "POST")):
-            routes += [(f"{base}api/{name}", _Only, {"keeper": keeper, "hub_auth": hub_auth,
+            routes += [(f"{base}api/{name}", _Only, {"keeping": keeping, "hub_auth": hub_auth,
                                                      "operation": op, "method": method})
                        for name, op in table.items()]
     routes += [(base, _Index) for base in {"/", prefix.rstrip("/") + "/"}]
@@ -337,7 +392,9 @@ def main() -> int:
     except SupportKitError as exc:
         print(f"support_kit keeper: {mask_secrets(str(exc))}", file=sys.stderr)
         return 2
-    app = make_app(keeper, HubAuth(), os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
+    # a revoked hub token is refused within a minute (HubAuth caches who a token is)
+    app = make_app(Keeping(keeper, settings.customers), HubAuth(cache_max_age=60),
+                   os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
     asyncio.run(_serve(app, keeper, parts.hostname or "127.0.0.1", parts.port))
     return 0
 
