@@ -35,12 +35,13 @@ from .mail import (
 from .report.followup import QUIET_DAYS, STOPPED_WITHIN_DAYS
 from .report.reminders import reminders
 from .store import Event, SendClaim
+from .texts import format_date, text
 
 #: The plan's columns: the mail merge's, the seller id for the event, and why a row cannot
 #: be sent ("" when it can).
 COLUMNS = ("customer_id", "seller_id", "contact_email", "language", "subject", "body",
            "renewal_link", "problem")
-NO_ADDRESS = "no usable e-mail address in contact_email; add one to the customer list"
+NO_ADDRESS = text("en", "remind.no_address")  # the ``problem`` column (ids and CSV: English)
 
 
 @dataclass(frozen=True)
@@ -75,24 +76,25 @@ class ReminderPlan:
                            "language": r.language, "subject": r.subject, "body": r.body,
                            "renewal_link": r.renewal_link or None}
                           for r in self.sendable.itertuples()],
-                "not_sendable": [_entry(r, r.problem, sendable=False)
+                "not_sendable": [_public(_entry(r, _problem(r.problem), sendable=False))
                                  for r in self.skipped.itertuples()]}
 
-    def headline(self) -> str:
-        return (f"Reminders as of {self.as_of.isoformat()}: {len(self.sendable)} to send "
-                f"(expiring, or stopped within {self.stopped_within} days, and not contacted "
-                f"or reminded within {self.quiet_days} days)"
-                + (f"; {len(self.skipped)} due without a usable address" if len(self.skipped)
-                   else "") + ".")
+    def headline(self, lang: str = "en") -> str:
+        """Who is due, in ``lang`` (the command: English; the page: its language)."""
+        day = self.as_of.isoformat() if lang == "en" else format_date(self.as_of, lang)
+        return (text(lang, "remind.headline", as_of=day, n=len(self.sendable),
+                     stopped=self.stopped_within, quiet=self.quiet_days)
+                + (text(lang, "remind.without_address", n=len(self.skipped))
+                   if len(self.skipped) else "") + ".")
 
-    def where(self) -> str:
+    def where(self, lang: str = "en") -> str:
         """Where the mails would go, and what sending still needs."""
-        said = (f"They go from {self.mail_from} through {self.server}."
+        said = (text(lang, "remind.goes_through", sender=self.mail_from, server=self.server)
                 if not self.missing() else
-                f"Sending needs {' and '.join(self.missing())} (not set).")
+                text(lang, "remind.needs", settings=text(lang, "remind.and").join(
+                    self.missing())))
         if len(self.sendable) and not self.sendable["renewal_link"].astype(bool).any():
-            said += (f" No renewal links: they need {PREFIX}APP_ID and {PREFIX}STATE_SECRET "
-                     "(demo mode puts none in mails).")
+            said += " " + text(lang, "remind.no_links", prefix=PREFIX)
         return said
 
     def missing(self) -> list[str]:
@@ -109,18 +111,21 @@ class ReminderPlan:
                   for r in self.skipped.itertuples()]
         return "\n".join(lines)
 
-    def _repr_html_(self, limit: int = 200) -> str:
+    def _repr_html_(self, limit: int = 200, lang: str = "en") -> str:
+        """The preview in ``lang`` (the mails themselves are in each seller's language)."""
         rows = "".join(
             f"<tr><td>{_e(r.customer_id)}</td><td>{_e(r.contact_email)}</td>"
             f"<td>{_e(r.language)}</td><td>{_e(r.subject)}</td>"
-            f"<td>{'✓' if r.renewal_link else '–'}</td><td>{_e(r.problem)}</td></tr>"
-            for r in self.mails.head(limit).itertuples())
-        more = (f"<p class='sk-more'>{limit} of {len(self)} shown.</p>"
-                if len(self) > limit else "")
-        return (f"<p class='sk-remind-head'>{_e(self.headline())} {_e(self.where())}</p>"
-                "<table class='sk-table sk-remind-preview' style='border-collapse:collapse;"
-                "font-size:12px'><tr><th>customer_id</th><th>to</th><th>language</th>"
-                f"<th>subject</th><th>link</th><th>not sendable</th></tr>{rows}</table>{more}")
+            f"<td>{'✓' if r.renewal_link else '–'}</td>"
+            f"<td>{_e(_reason({'why': _problem(r.problem)}, lang) if r.problem else '')}"
+            "</td></tr>" for r in self.mails.head(limit).itertuples())
+        shown = text(lang, "remind.shown_of", limit=limit, total=len(self))
+        more = f"<p class='sk-more'>{_e(shown)}</p>" if len(self) > limit else ""
+        heads = "".join(f"<th>{_e(text(lang, f'remind.column.{c}'))}</th>" for c in (
+            "customer_id", "to", "language", "subject", "link", "problem"))
+        return (f"<p class='sk-remind-head'>{_e(self.headline(lang))} {_e(self.where(lang))}"
+                "</p><table class='sk-table sk-remind-preview' style='border-collapse:collapse;"
+                f"font-size:12px'><tr>{heads}</tr>{rows}</table>{more}")
 
 
 @dataclass
@@ -137,15 +142,30 @@ class SendResult:
     def ok(self) -> bool:
         return self.problem is None
 
+    #: Why sending stopped, as a catalogue key and its fields (:meth:`problem_text`).
+    problem_why: tuple[str, dict] | None = None
+
     def to_dict(self) -> dict:
         return {"as_of": self.as_of.isoformat(), "dry_run": False, "sent": self.sent,
-                "not_sent": self.not_sent, "problem": self.problem}
+                "not_sent": [_public(m) for m in self.not_sent], "problem": self.problem}
 
-    def headline(self) -> str:
+    def stop(self, key: str, **fields: object) -> None:
+        """Sending stopped or a mail was refused: ``problem`` says why (in English for the
+        command and JSON; :meth:`problem_text` in the page's language)."""
+        self.problem_why = (f"remind.{key}", fields)
+        self.problem = text("en", f"remind.{key}", **fields)
+
+    def problem_text(self, lang: str = "en") -> str | None:
+        if self.problem_why is None:
+            return self.problem
+        key, fields = self.problem_why
+        return text(lang, key, **fields)
+
+    def headline(self, lang: str = "en") -> str:
         total = len(self.sent) + len([m for m in self.not_sent if m["sendable"]])
-        return (f"{len(self.sent)} of {total} reminders sent and recorded"
-                + ("" if self.ok else "; the others were not sent and not recorded")
-                + (f"; {self.elsewhere} sent today by another run or agent (not sent again)"
+        return (text(lang, "remind.result_headline", sent=len(self.sent), total=total)
+                + ("" if self.ok else text(lang, "remind.result_not_recorded"))
+                + (text(lang, "remind.result_elsewhere", n=self.elsewhere)
                    if self.elsewhere else "") + ".")
 
     def __str__(self) -> str:
@@ -154,12 +174,13 @@ class SendResult:
                   for m in self.not_sent]
         return "\n".join([*lines, self.headline()])
 
-    def _repr_html_(self) -> str:
-        items = "".join(f"<li>{_e(m['customer_id'])} · {_e(m['to'])}: {_e(m['reason'])}</li>"
-                        for m in self.not_sent)
-        return (f"<p class='sk-remind-result'>{_e(self.headline())}</p>"
-                + (f"<p class='sk-remind-problem'>{_e(self.problem)}</p>" if self.problem
-                   else "") + (f"<ul class='sk-remind-not-sent'>{items}</ul>" if items else ""))
+    def _repr_html_(self, lang: str = "en") -> str:
+        items = "".join(f"<li>{_e(m['customer_id'])} · {_e(m['to'])}: "
+                        f"{_e(_reason(m, lang))}</li>" for m in self.not_sent)
+        return (f"<p class='sk-remind-result'>{_e(self.headline(lang))}</p>"
+                + (f"<p class='sk-remind-problem'>{_e(self.problem_text(lang))}</p>"
+                   if self.problem else "")
+                + (f"<ul class='sk-remind-not-sent'>{items}</ul>" if items else ""))
 
 
 def plan_reminders(desk: Desk, as_of: dt.date | None = None,
@@ -205,7 +226,7 @@ def send_reminders(desk: Desk, plan: ReminderPlan,
     if recheck:
         fresh = plan_reminders(desk, plan.as_of, plan.stopped_within, plan.quiet_days)
         mails = mails[mails["customer_id"].isin(fresh.sendable["customer_id"])]
-    result = SendResult(plan.as_of, not_sent=[_entry(r, r.problem, sendable=False)
+    result = SendResult(plan.as_of, not_sent=[_entry(r, _problem(r.problem), sendable=False)
                                               for r in plan.skipped.itertuples()])
     pending = deque(mails.itertuples())
     total, refused = len(pending), 0
@@ -232,7 +253,7 @@ def send_reminders(desk: Desk, plan: ReminderPlan,
                 except MailRefused as exc:
                     store.release_send(r.customer_id, day)
                     refused += 1
-                    result.not_sent.append(_entry(r, f"refused: {exc}"))
+                    result.not_sent.append(_entry(r, ("refused", {"error": str(exc)})))
                 except BaseException:
                     store.release_send(r.customer_id, day)  # not sent: a later run may
                     raise
@@ -247,15 +268,11 @@ def send_reminders(desk: Desk, plan: ReminderPlan,
                 pending.popleft()
                 progress(total - len(pending), total)
     except MailServerProblem as exc:
-        result.not_sent += [_entry(r, "not sent: the mail server stopped") for r in pending]
-        result.problem = (f"{exc} {len(result.sent)} of {total} reminders were sent and "
-                          "recorded; run again to send the others (those sent are not sent "
-                          "again).")
+        result.not_sent += [_entry(r, ("server_stopped", {})) for r in pending]
+        result.stop("problem_server", error=str(exc), sent=len(result.sent), total=total)
         return result
     if refused:
-        result.problem = (f"{refused} of {total} reminders could not be sent (listed above, "
-                          "each with the reason); check those addresses. The others were "
-                          "sent and recorded.")
+        result.stop("problem_refused", refused=refused, total=total)
     return result
 
 
@@ -274,22 +291,38 @@ def check_sendable(as_of: dt.date, quiet_days: int, timezone: str) -> None:
             "use 1 or more.")
 
 
-def _held(claim: SendClaim, timezone: str) -> str:
+def _held(claim: SendClaim, timezone: str) -> tuple[str, dict]:
     """Why a mail is not sent by this run: someone sends or sent it today."""
-    from zoneinfo import ZoneInfo
-
     if claim.sent:
-        at = claim.sent_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
-        return f"already reminded today by {claim.agent} at {at}; not sent again"
-    at = claim.claimed_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
-    return (f"being sent by {claim.agent} since {at} (another run); not sent again today. "
-            "If that run was stopped, check the seller's history before writing to them")
+        return "held_sent", {"agent": claim.agent,
+                             "at": claim.sent_at.astimezone(dates.zone(timezone))
+                             .strftime("%H:%M")}
+    return "held_claimed", {"agent": claim.agent,
+                            "at": claim.claimed_at.astimezone(dates.zone(timezone))
+                            .strftime("%H:%M")}
 
 
-def _entry(row, reason: str, sendable: bool = True) -> dict:
-    """A mail not sent: to whom, why, and whether it could have gone out."""
-    return {"customer_id": row.customer_id, "to": row.contact_email, "reason": reason,
-            "sendable": sendable}
+def _problem(problem: str) -> tuple[str, dict]:
+    """The catalogue key of a planned mail's problem."""
+    return ("no_address", {}) if problem == NO_ADDRESS else ("as_said", {"text": problem})
+
+
+def _entry(row, why: tuple[str, dict], sendable: bool = True) -> dict:
+    """A mail not sent: to whom, why (English ``reason``; ``why`` for other languages), and
+    whether it could have gone out."""
+    key, fields = why
+    return {"customer_id": row.customer_id, "to": row.contact_email,
+            "reason": _reason({"why": why}, "en"), "sendable": sendable, "why": (key, fields)}
+
+
+def _reason(entry: dict, lang: str) -> str:
+    key, fields = entry["why"]
+    return fields["text"] if key == "as_said" else text(lang, f"remind.{key}", **fields)
+
+
+def _public(entry: dict) -> dict:
+    """An entry as the JSON shows it (the reason in words, without its catalogue key)."""
+    return {k: v for k, v in entry.items() if k != "why"}
 
 
 def _e(value: object) -> str:

@@ -23,7 +23,7 @@ class RemindSection:
         self.result: SendResult | None = None
         self.preview_button = widgets.Button(icon="envelope",
                                              layout=widgets.Layout(width="auto"))
-        self.send_button = widgets.Button(description="Send reminders", icon="paper-plane",
+        self.send_button = widgets.Button(icon="paper-plane",
                                           button_style="warning", disabled=True,
                                           layout=widgets.Layout(width="auto"))
         self.progress = widgets.IntProgress(min=0, max=1,
@@ -51,6 +51,10 @@ class RemindSection:
         self.progress.description = text(lang, "remind.sent")
         if self.plan is None:
             self.send_button.description = text(lang, "remind.send")
+        else:  # the preview on screen, in the new language (nothing planned again)
+            self._show_plan()
+        if self.result is not None:
+            self.result_view.value = self.result._repr_html_(lang)
 
     def reset(self) -> None:
         self.plan = None
@@ -61,14 +65,19 @@ class RemindSection:
     def preview(self) -> ReminderPlan:
         """Who would get which mail as of the panel's day (nothing sent or recorded)."""
         self.reset()
-        self.panel.say("finding who is due for a reminder …", "busy")
+        self.panel.say(text(self.panel.lang, "remind.finding"), "busy")
         self.plan = plan_reminders(self.panel.desk, self.panel.as_of.value or None)
-        self.preview_view.value = self.plan._repr_html_()
-        count = len(self.plan.sendable)
-        self.send_button.description = f"Send {count} reminder{'s' * (count != 1)}"
-        self.send_button.disabled = count == 0 or bool(self.plan.missing())
-        self.panel.say(self.plan.headline())
+        self._show_plan()
+        self.send_button.disabled = len(self.plan.sendable) == 0 or bool(self.plan.missing())
+        self.panel.say(self.plan.headline(self.panel.lang))
         return self.plan
+
+    def _show_plan(self) -> None:
+        """The preview and the send button in the panel's language."""
+        lang, count = self.panel.lang, len(self.plan.sendable)
+        self.preview_view.value = self.plan._repr_html_(lang=lang)
+        self.send_button.description = (text(lang, "remind.send_one") if count == 1 else
+                                        text(lang, "remind.send_n", n=count))
 
     def send(self) -> SendResult | None:
         """Send the previewed mails to those still due; each is recorded once it went out."""
@@ -77,7 +86,7 @@ class RemindSection:
         self.send_button.disabled = True  # one click, one send
         self.progress.value, self.progress.max = 0, max(len(self.plan.sendable), 1)
         self.progress.layout.visibility = "visible"
-        self.panel.say("sending reminders …", "busy")
+        self.panel.say(text(self.panel.lang, "remind.sending"), "busy")
 
         def step(done: int, total: int) -> None:
             self.progress.max = max(total, 1)
@@ -88,9 +97,10 @@ class RemindSection:
                                          recheck=True)
         finally:
             self.plan = None  # sent (or refused): a new preview shows who is still due
-        self.result_view.value = self.result._repr_html_()
+        lang = self.panel.lang
+        self.result_view.value = self.result._repr_html_(lang)
         if self.result.problem:
-            self.panel.fail(self.result.problem)
+            self.panel.fail(self.result.problem_text(lang))
         else:
-            self.panel.say(self.result.headline())
+            self.panel.say(self.result.headline(lang))
         return self.result
