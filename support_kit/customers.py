@@ -49,6 +49,10 @@ PUBLIC_COLUMNS = tuple(c for c in COLUMNS if c != SECRET_COLUMN)
 REJECT_COLUMNS = ("line", "reason", "raw")
 DEMO_FILE = "demo_customers.csv"
 _BLOCK_SIZE = 1 << 24  # Arrow parses in blocks; no row may be longer
+#: Limits a customer file must keep (far above any real list; hostile files stop here).
+MAX_CELL = 100_000  # characters in one value: a shop name or an address is short
+XLSX_MAX_UNPACKED = 512 * 1024 * 1024  # bytes unpacked: more than a full sheet of customers
+XLSX_MAX_COLUMNS = 1_000  # cells in one row of a workbook
 _LONGEST_HEADER = 1 << 16
 _SURROGATE = re.compile("[\ud800-\udfff]")
 #: An LWA token's shape (``Atzr|...``, ``Atza|...``, also URL-encoded ``Atzr%7C...``).
@@ -191,6 +195,13 @@ def load(source: str | Path | pd.DataFrame) -> CustomerList:
     if path.is_dir():
         raise SupportKitError(f"The customer file {text} is a folder: name the file in it "
                               "(CSV, XLSX, JSON or SQLite).")
+    if path.exists() and not path.is_file():
+        kind = ("a named pipe (FIFO)" if path.is_fifo() else "a device" if
+                path.is_char_device() or path.is_block_device() else "a socket"
+                if path.is_socket() else "not a regular file")
+        raise SupportKitError(
+            f"The customer file {text} is {kind}, not a file with customers: save the list "
+            "to a file (CSV, XLSX, JSON or SQLite) and name that.")
     if not path.is_file():
         raise SupportKitError(
             f"The customer file {text} does not exist. Check the path "
@@ -347,19 +358,50 @@ def _read_xlsx(path: Path) -> _Raw:
             "save it again as .xlsx, or save it as CSV (UTF-8).") from None
 
 
+def _check_unpacked(path: Path) -> None:
+    """A workbook is a zip: its parts' unpacked size is told before any is read."""
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(item.file_size for item in archive.infolist())
+    if unpacked > XLSX_MAX_UNPACKED:
+        raise SupportKitError(
+            f"The customer file {path} unpacks to {unpacked / 2**20:,.0f} MB, more than the "
+            f"{XLSX_MAX_UNPACKED // 2**20} MB a workbook of customers may take: it is not a "
+            "plain customer list (or holds far more than one). Save the list as CSV (UTF-8) "
+            "and load that.")
+
+
+def _too_long(path: Path | str, where: str, length: int) -> SupportKitError:
+    return SupportKitError(
+        f"The customer file {path} has a value of {length:,} characters ({where}); a customer's "
+        f"field holds at most {MAX_CELL:,}. Check that you chose the right file, and shorten "
+        "or remove that value.")
+
+
 def _xlsx_rows(path: Path) -> _Raw:
     from openpyxl import load_workbook
 
+    _check_unpacked(path)
     workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
+    try:  # one column past the limit is read, to tell a row that goes beyond it (cells
+        # further right are not read: a sheet may claim 16,384 columns for every row)
+        rows = workbook.worksheets[0].iter_rows(values_only=True,
+                                                max_col=XLSX_MAX_COLUMNS + 1)
         header = [_cell_text(c) if c is not None else "" for c in next(rows, ())]
         while header and header[-1] == "":
             header.pop()
         secret_at = [i for i, name in enumerate(header) if _header_key(name) == SECRET_COLUMN]
         records, lines, rejects = [], [], []
+        if len(header) > XLSX_MAX_COLUMNS:
+            raise SupportKitError(
+                f"The customer file {path} has a header of more than {XLSX_MAX_COLUMNS:,} "
+                "columns; a customer list has a dozen. Check that you chose the right file.")
         for number, row in enumerate(rows, start=2):
             cells = ["" if c is None else _cell_text(c) for c in row]
+            if len(cells) > XLSX_MAX_COLUMNS and cells[XLSX_MAX_COLUMNS]:
+                raise SupportKitError(
+                    f"The customer file {path} has values in more than {XLSX_MAX_COLUMNS:,} "
+                    f"columns (row {number}); a customer list has a dozen. Check that you "
+                    "chose the right file and sheet.")
             if not any(cells):
                 continue
             if any(cells[len(header):]):
@@ -500,6 +542,7 @@ def _validate(raw: _Raw, source: str) -> CustomerList:
     columns = {}
     for name in COLUMNS:
         values = as_text(frame[name] if name in frame else pd.Series("", index=frame.index))
+        _check_length(values, name, raw.lines, source)
         stripped = values.str.strip()
         columns[name] = values if stripped.equals(values) else stripped  # one copy, not two
     clean = pd.DataFrame(columns)
@@ -549,6 +592,20 @@ def _validate(raw: _Raw, source: str) -> CustomerList:
     customers = loaded[list(PUBLIC_COLUMNS) + ["line"]].reset_index(drop=True)
     customers["has_refresh_token"] = with_token.to_numpy()
     return CustomerList(customers, rejects, source, refresh_tokens)
+
+
+def _check_length(values: pd.Series, name: str, lines: np.ndarray, source: str) -> None:
+    """No value longer than :data:`MAX_CELL`: a look at the byte lengths first (fast)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(values.array)
+    if not len(text) or (pc.max(pc.binary_length(text)).as_py() or 0) <= MAX_CELL:
+        return
+    lengths = pc.utf8_length(text).to_numpy(zero_copy_only=False)
+    if lengths.max() > MAX_CELL:
+        at = int(np.argmax(lengths > MAX_CELL))
+        raise _too_long(source, f"line {lines[at]}, column {name!r}", int(lengths[at]))
 
 
 def _raw_text(rows: pd.DataFrame, delimiter: str) -> pd.Series:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -134,6 +135,31 @@ def _long_text_cut_in_excel_whole_in_csv(out: Path) -> None:
                          for c in cells)
 
 
+def xlsx_unpacking_to_600mb(folder: Path) -> Path:
+    """A small workbook with a part that unpacks to 600 MB (a zip bomb's shape)."""
+    path = folder / "in.xlsx"
+    book = Workbook()
+    book.active.append(["customer_id", "shop_name"])
+    book.active.append(["1", "Shop"])
+    book.save(path)
+    with (zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive,
+          archive.open("xl/media/padding.bin", "w", force_zip64=True) as part):
+        for _ in range(600):
+            part.write(bytes(1 << 20))
+    return path
+
+
+def xlsx_row_past_1000_columns(folder: Path) -> Path:
+    path = folder / "in.xlsx"
+    book = Workbook()
+    book.active.append(["customer_id", "shop_name"])
+    book.active.append(["1", "Shop"])
+    book.active.cell(row=3, column=1, value="2")
+    book.active.cell(row=3, column=1_001, value="far out")
+    book.save(path)
+    return path
+
+
 CONTROL_ROWS = [customer("1", shop_name="Tab\x0bVT", authorized_at="2025-12-05"),
                 customer("2", shop_name="Nul\x00Byte"), customer("3", shop_name="Esc\x1b[31mRed")]
 REPORT = ("report", "{input}", "--as-of", AS_OF.isoformat(), "--out", "{out}")
@@ -195,6 +221,17 @@ CASES = [
     Case("database-url-bad-port",
          ("diagnose", "1", "--input", "postgresql://desk:pw@127.0.0.1:port/crm"), 2,
          ("could not be read", "[secure]")),
+    Case("input-is-a-fifo", REPORT, 2, ("in.fifo", "is a named pipe (FIFO)"),
+         make=lambda folder: (os.mkfifo(folder / "in.fifo"), folder / "in.fifo")[1]),
+    Case("input-is-dev-zero", ("report", "/dev/zero", "--out", "{out}"), 2,
+         ("/dev/zero", "is a device")),
+    Case("xlsx-unpacks-to-600mb", REPORT, 2, ("in.xlsx", "unpacks to 600 MB", "CSV"),
+         make=xlsx_unpacking_to_600mb),
+    Case("xlsx-row-past-1000-columns", REPORT, 2, ("in.xlsx", "more than 1,000 columns (row 3)"),
+         make=xlsx_row_past_1000_columns),
+    Case("value-over-the-cell-limit", REPORT, 2,
+         ("in.csv", "150,000 characters", "line 3, column 'shop_name'"),
+         make=text_file("in.csv", f"{HEADER}\n1,a,DE,,\n2,{'b' * 150_000},DE,,\n")),
     # --- options ----------------------------------------------------------------------------
     Case("out-is-a-file", ("report", "--out", "{input}"), 2, ("is a file, not a folder",),
          make=text_file("in.csv", "precious")),
