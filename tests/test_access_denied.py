@@ -63,3 +63,26 @@ def test_command_and_panel_show_access_denied_and_what_to_do(sandbox, demo, caps
     assert "SUPPORT_KIT_SPAPI_ENDPOINT prüfen" in shown and "Fehler bei der Prüfung" not in shown
     assert "Zugriff verweigert" in panel.status.value
     desk.close()
+
+
+def test_the_report_shows_the_last_live_check(sandbox, demo, capsys, monkeypatch, tmp_path):
+    import csv
+
+    from openpyxl import load_workbook
+
+    for key, value in TEST_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SUPPORT_KIT_LWA_ENDPOINT", f"{sandbox.url}/auth/o2/token")
+    monkeypatch.setenv("SUPPORT_KIT_SPAPI_ENDPOINT", sandbox.url + "/eu")
+    assert run_cli(capsys, "live-check", FE, EU, "--as-of", AS_OF.isoformat())[0] == 0
+    code, _, err = run_cli(capsys, "report", "--out", str(tmp_path / "r"), "--lang", "en")
+    assert code == 0, err
+    with open(tmp_path / "r" / "customers.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["customer_id"]: r for r in csv.DictReader(fh)}
+    assert rows[FE]["last_live_check"] == "access_denied"
+    assert rows[EU]["last_live_check"] == "alive" and rows["C100002"]["last_live_check"] == ""
+    sheet = load_workbook(tmp_path / "r" / "report.xlsx", read_only=True)["All"]
+    values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    column = values[0].index("Last live check")
+    shown = {row[0]: row[column] for row in values[1:] if row and row[0] in (FE, EU)}
+    assert shown == {FE: "Access denied (403 after a good token refresh)", EU: "Token works"}

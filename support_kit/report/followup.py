@@ -25,7 +25,7 @@ from ..store.authorizations import end_of_day
 CHANGES = ("renewed", "newly_stopped", "newly_expiring", "still_stopped")
 CHANGE_COLUMNS = ("customer_id", "shop_name", "change", "state_before", "state_now",
                   "days_left")
-CONTACT_COLUMNS = ("last_contacted_at", "last_contacted_by", "last_note")
+CONTACT_COLUMNS = ("last_contacted_at", "last_contacted_by", "last_note", "last_live_check")
 #: Who gets a reminder: stopped within this many days (older ones stay in the lists) ...
 STOPPED_WITHIN_DAYS = 30
 #: ... and not contacted or reminded within this many days (today included).
@@ -153,9 +153,12 @@ def contacts(store: Store, as_of: dt.date, timezone: str) -> pd.DataFrame:
     contacted = store.latest_events(CONTACT_KINDS, until).set_index("customer_id")
     notes = store.latest_events(NOTE_KINDS, until).set_index("customer_id")
     text = notes["detail"].map(lambda d: str(json.loads(d).get("text", "")))
+    checked = store.latest_events(("live_checked",), until).set_index("customer_id")
+    live = checked["detail"].map(lambda d: str(json.loads(d).get("live_state", "")))
     out = pd.DataFrame({"last_contacted_at": contacted["at"],
                         "last_contacted_by": contacted["agent"]})
-    return out.join(text.rename("last_note"), how="outer")
+    return out.join(text.rename("last_note"), how="outer").join(
+        live.rename("last_live_check"), how="outer")
 
 
 def contact_columns(customer_ids: pd.Series, contacted: pd.DataFrame | None = None
@@ -168,6 +171,7 @@ def contact_columns(customer_ids: pd.Series, contacted: pd.DataFrame | None = No
     at = pd.Series(pd.NaT, index=customer_ids.index, dtype="datetime64[us, UTC]")
     by = pd.Series("", index=customer_ids.index, dtype="str")
     note = pd.Series("", index=customer_ids.index, dtype="str")
+    live = pd.Series("", index=customer_ids.index, dtype="str")  # e.g. access_denied
     if contacted is not None and len(contacted):
         positions = pd.Index(contacted.index).get_indexer(customer_ids)
         found = positions >= 0
@@ -175,7 +179,10 @@ def contact_columns(customer_ids: pd.Series, contacted: pd.DataFrame | None = No
         at[found] = rows["last_contacted_at"].to_numpy()
         by[found] = rows["last_contacted_by"].astype("str").fillna("").to_numpy()
         note[found] = rows["last_note"].astype("str").fillna("").to_numpy()
-    return {"last_contacted_at": at, "last_contacted_by": by, "last_note": note}
+        if "last_live_check" in rows:
+            live[found] = rows["last_live_check"].astype("str").fillna("").to_numpy()
+    return {"last_contacted_at": at, "last_contacted_by": by, "last_note": note,
+            "last_live_check": live}
 
 
 def recently_stopped(frame: pd.DataFrame, as_of: dt.date,

@@ -105,6 +105,7 @@ def _labellers(lang: str) -> dict[str, Callable[[object], str]]:
             "finding": lambda v: finding_titles(lang, v),
             "severity": severity,
             "language": lambda v: entry(lang, "report.language").get(str(v), str(v or "")),
+            "last_live_check": lambda v: entry(lang, "live_state").get(str(v), str(v or "")),
             "selling_plan": lambda v: value_label(lang, "selling_plan", v),
             "account_type": lambda v: value_label(lang, "account_type", v)}
 
