@@ -10,7 +10,8 @@
 # JupyterHub's DummyAuthenticator with that one password and SimpleLocalProcessSpawner, so
 # every server runs as the hub's own system user (the wiring, not the isolation).
 # Who may log in: SUPPORT_KIT_HUB_USERS (comma-separated); the JupyterHub group
-# `desk-admins` (SUPPORT_KIT_HUB_ADMINS, comma-separated) keeps JupyterLab.
+# `desk-admins` (SUPPORT_KIT_HUB_ADMINS, comma-separated) keeps JupyterLab. The keeper runs
+# as SUPPORT_KIT_HUB_KEEPER_USER when set (a system user of its own), else as the hub.
 import os
 import sys
 from pathlib import Path
@@ -108,20 +109,25 @@ def _mark_admins(spawner) -> None:
 c.Spawner.pre_spawn_hook = _mark_admins
 
 # --- the keeper: the one holder of secrets, and idle agents' servers stopped -------------
+# With SUPPORT_KIT_HUB_KEEPER_USER (a system user of its own) the keeper does not run as the
+# hub's user (root): it needs the secrets, the customer list and the database, not root.
+KEEPER_USER = os.environ.get("SUPPORT_KIT_HUB_KEEPER_USER", "").strip()
 KEEPER_SETTINGS = {name: value for name, value in os.environ.items()
                    if name.startswith("SUPPORT_KIT_") and not name.startswith("SUPPORT_KIT_HUB_")}
+KEEPER = {
+    "name": "keeper",
+    "url": KEEPER_URL,
+    "command": [sys.executable, "-m", "support_kit.keeper.service"],
+    "environment": {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                    "HOME": os.environ.get("HOME", str(STATE)),
+                    **{name: os.environ[name] for name in ("LANG", "XDG_DATA_HOME")
+                       if name in os.environ and not KEEPER_USER},
+                    **KEEPER_SETTINGS},
+    "cwd": "/" if KEEPER_USER else str(STATE),
+    **({"user": KEEPER_USER} if KEEPER_USER else {}),  # HOME then is that user's
+}
 c.JupyterHub.services = [
-    {
-        "name": "keeper",
-        "url": KEEPER_URL,
-        "command": [sys.executable, "-m", "support_kit.keeper.service"],
-        "environment": {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                        "HOME": os.environ.get("HOME", str(STATE)),
-                        **{name: os.environ[name] for name in ("LANG", "XDG_DATA_HOME")
-                           if name in os.environ},
-                        **KEEPER_SETTINGS},
-        "cwd": str(STATE),
-    },
+    KEEPER,
     {
         "name": "idle-culler",
         "command": [sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=3600",

@@ -7,7 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from .test_system_users import USERADD
+from .test_system_users import KEEPER_USERADD, USERADD
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -24,6 +24,8 @@ def commands() -> list[str]:
 def test_the_steps_are_the_ones_the_tests_and_ci_take():
     steps = commands()
     assert any(step.startswith(USERADD + " anna") for step in steps)  # test_system_users
+    assert any(step.startswith(KEEPER_USERADD + " /var/lib/desk-keeper desk-keeper")
+               for step in steps)
     proxy = next(step for step in steps if "configurable-http-proxy" in step)
     assert proxy.split()[-1] in (ROOT / ".ci" / "run").read_text()
     assert any("make .venv/.installed-hub PYTHON=/usr/bin/python3" in s for s in steps)
@@ -45,5 +47,5 @@ def test_every_setting_named_is_one_the_hub_or_the_kit_reads():
     hub = set(re.findall(r"SUPPORT_KIT_[A-Z_]+", HUB_CONFIG))
     named = set(re.findall(r"SUPPORT_KIT_[A-Z_]+", SECTION))
     assert named - kit - hub == set()
-    assert {"SUPPORT_KIT_HUB_USERS", "SUPPORT_KIT_HUB_ADMINS",
+    assert {"SUPPORT_KIT_HUB_USERS", "SUPPORT_KIT_HUB_ADMINS", "SUPPORT_KIT_HUB_KEEPER_USER",
             "SUPPORT_KIT_HUB_TRIAL_PASSWORD"} <= named & hub

@@ -24,6 +24,7 @@ from .conftest import SECRET_VALUES, team_settings
 from .hub_server import ROOT, Hub, hub_tools_or_skip, log_in, run_in_page_kernel
 
 USERADD = "useradd --create-home -K HOME_MODE=0700 --shell /usr/sbin/nologin"  # as README
+KEEPER_USERADD = "useradd --system --create-home --shell /usr/sbin/nologin --home-dir"
 PROBE = """
 import json, os
 def probe(path):
@@ -77,7 +78,8 @@ def agents_python(workdir: Path) -> str:
 
 @pytest.fixture(scope="module")
 def agents():
-    """Two system users made as the README says (private homes), removed afterwards."""
+    """Two agents made as the README says (private homes, a password) and the keeper's own
+    system user (the last name); all removed afterwards."""
     if os.geteuid() != 0:
         pytest.skip("creating system users needs root (CI runs as root)")
     if not _readable_by_everyone(ROOT / "notebooks"):
@@ -90,6 +92,9 @@ def agents():
             made[name] = secrets.token_urlsafe(12)
             subprocess.run(["chpasswd"], input=f"{name}:{made[name]}\n", text=True,
                            check=True, capture_output=True, timeout=60)
+        keeper = "keep" + secrets.token_hex(3)
+        _run(*KEEPER_USERADD.split(), f"/var/lib/{keeper}", keeper)
+        made[keeper] = ""
         yield made
     finally:
         for name in made:
@@ -110,9 +115,10 @@ def workdir():
 def test_an_agents_kernel_reads_no_secret_and_no_other_agents_files(
         agents, browser, hub_store, workdir):
     hub_tools_or_skip()
-    anna, ben = list(agents)
+    anna, ben, keeper_user = list(agents)
     settings = team_settings(workdir, hub_store)
-    (workdir / "customers.csv").chmod(0o600)  # the keeper's (root's) alone
+    (workdir / "customers.csv").chmod(0o600)  # the keeper's alone
+    _run("chown", keeper_user, str(workdir / "customers.csv"))
     secrets_file = workdir / "desk.env"  # the administrator's secrets file, root only
     secrets_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     secrets_file.chmod(0o600)
@@ -120,12 +126,14 @@ def test_an_agents_kernel_reads_no_secret_and_no_other_agents_files(
     bens_file.write_text("ben's own notes")
     _run("chown", f"{ben}:{ben}", str(bens_file))
 
-    hub = Hub(workdir, settings | {"SUPPORT_KIT_HUB_USERS": f"{anna},{ben}"},
+    hub = Hub(workdir, settings | {"SUPPORT_KIT_HUB_USERS": f"{anna},{ben}",
+                                   "SUPPORT_KIT_HUB_KEEPER_USER": keeper_user},
               python=agents_python(workdir))
     try:
         state = hub.data / "support_kit" / "hub"
         keeper = next(p for p in hub.processes()
                       if "support_kit.keeper.service" in " ".join(p.cmdline()))
+        assert keeper.username() == keeper_user  # not root: it needs no more than the secrets
         paths = {"keeper's environment": f"/proc/{keeper.pid}/environ",
                  "hub's database": str(state / "jupyterhub.sqlite"),
                  "hub's cookie secret": str(state / "jupyterhub_cookie_secret"),
