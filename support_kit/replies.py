@@ -49,6 +49,9 @@ def body_template(lang: str, situation: str, with_link: bool, gap: bool = False)
     if situation in _CONSEQUENCES:
         lead += " " + text(lang, _CONSEQUENCES[situation])
     parts = [text(lang, "reply.greeting"), "", lead]  # a greeting, not "Guten Tag (Shop),"
+    if situation == "renewed":  # the lead confirms and names the gap: nothing to renew
+        return "\n".join([*parts, "", text(lang, "renewal.questions"), "",
+                          text(lang, "reply.closing")])
     if not rule.link_allowed:
         parts += ["", text(lang, f"situation.{situation}.reply_todo")]
     if gap or situation in rules.STOPPED_STATES:

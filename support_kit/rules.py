@@ -98,6 +98,7 @@ SITUATIONS: dict[str, Situation] = {
         Situation("expiring", "warn", True, True),
         Situation("not_authorized", "idle", True, True),
         Situation("seller_id_missing", "data", True, False),
+        Situation("renewed", "ok", True, False),
         Situation("working", "ok", True, True),
     )
 }
@@ -223,6 +224,10 @@ def evaluate(customers: pd.DataFrame, as_of: dt.date, timezone: str = DEFAULT_TI
     frame["gap_from"], frame["gap_to"] = order_gap(frame, day)
     if "previous_authorized_at" in frame:  # renewed: the gap ends on the renewal day
         _gap_before_renewal(frame, timezone)
+        renewed = ((frame["situation"] == "working") & frame["gap_from"].notna()
+                   & (frame["authorized_source"] == "desk"))
+        if renewed.any():  # working again after a stop: the seller re-imports the gap
+            frame.loc[renewed, "situation"] = "renewed"
     return frame
 
 

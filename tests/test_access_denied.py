@@ -61,7 +61,7 @@ def test_command_and_panel_show_access_denied_and_what_to_do(sandbox, demo, caps
     assert shown.index('data-cause="region_mismatch"') < shown.index(
         'data-cause="account_deactivated"')
     assert "SUPPORT_KIT_SPAPI_ENDPOINT prüfen" in shown and "Fehler bei der Prüfung" not in shown
-    assert "Zugriff verweigert" in panel.status.value
+    assert "Zugriff verweigert" in panel.feedback()
     desk.close()
 
 

@@ -55,7 +55,7 @@ def test_panel_code_field_explains_and_refuses_unknown_codes(demo):
     assert panel.explain_button.description == "Erklären"
     panel.consent_code.value = "XY123"
     panel.explain_button.click()
-    assert "sk-error" in panel.status.value and "XY123" in panel.status.value
+    assert "sk-error" in panel.feedback() and "XY123" in panel.feedback()
     assert panel.consent_view.value == ""  # the old explanation does not linger
     desk.close()
 
@@ -66,8 +66,8 @@ def test_panel_refuses_a_link_in_the_panels_language(demo):
     assert panel.value.diagnosis.situation == "individual_plan"
     panel.link_button.click()
     assert panel.value.link is None
-    assert "Kein Erneuerungslink" in panel.status.value and "Professional-Tarif" in \
-        panel.status.value and "No renewal" not in panel.status.value
+    assert "Kein Erneuerungslink" in panel.feedback() and "Professional-Tarif" in \
+        panel.feedback() and "No renewal" not in panel.feedback()
     assert "Einzelanbieter" in panel.reply_text.value.split("\n")[2]
     desk.close()
 

@@ -338,7 +338,7 @@ def test_report_panel_tells_a_folder_in_the_way_in_one_line(tmp_path):
     (out / "report.html").mkdir(parents=True)  # a folder where the file should go
     panel = ReportPanel(Desk.open(as_of=AS_OF.isoformat()), out_dir=out)
     panel.guarded(panel.export)("html")
-    assert "sk-error" in panel.status.value and "a folder is in the way" in panel.status.value
+    assert "sk-error" in panel.feedback() and "a folder is in the way" in panel.feedback()
     assert panel.details.layout.display == "none"  # nothing more to show: no frames
     assert (out / "report.html").is_dir() and [p.name for p in out.iterdir()] == ["report.html"]
 

@@ -92,7 +92,7 @@ def test_panel_shows_the_live_finding_in_its_language(demo):
 
     desk = Desk(load_settings({}), demo, AS_OF)  # demo: the sandbox in this process
     panel = TroubleshootPanel(desk, customer_id="C100012", lang="de")
-    assert "Falsches Konto: Amazon Payments" in panel.status.value
+    assert "Falsches Konto: Amazon Payments" in panel.feedback()
     panel.live_button.click()
     assert panel.value.live.findings == ("data_says_wrong_account",)
     shown = panel.live_view.value

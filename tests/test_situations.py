@@ -51,6 +51,11 @@ CASES = {
     "bad_data": ({"authorized_at": "31.02.2025"}, "data", True,
                  "Correct the authorization date", "nicht eindeutig bestimmen",
                  "could not determine the state", None),
+    # renewed at the desk on 2026-11-28 after the token had stopped on 2026-10-22
+    "renewed": ({"authorized_at": "2026-11-28", "previous_authorized_at": "2025-10-22",
+                 "authorized_source": "desk"}, "ok", True, "import the orders from 22 October",
+                "Die Erneuerung Ihres Amazon Tokens ist bestätigt",
+                "The renewal of your Amazon token is confirmed", ("2026-10-22", "2026-11-28")),
     # authorized on 2026-06-01, the app's roles changed on 2026-07-01 (SUPPORT_KIT_ROLES_...)
     "roles_changed": ({"roles_changed_on": "2026-07-01"}, "warn", True,
                       "predates the app's role change", "neue Berechtigungen (Rollen)",

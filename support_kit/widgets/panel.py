@@ -33,6 +33,7 @@ class Panel:
     """
 
     lang = "de"
+    _opened = False
 
     def __init__(self) -> None:
         self.status = widgets.HTML(layout=widgets.Layout(min_height="0px"))
@@ -42,6 +43,8 @@ class Panel:
         self.details.selected_index = None
         self.details.layout.display = "none"
         self.widget: widgets.Box = widgets.VBox()
+        self._here: widgets.HTML | None = None  # the status line beside the running action
+        self._lines: list[widgets.HTML] = [self.status]
 
     @property
     def value(self) -> Any:  # pragma: no cover - each panel defines it
@@ -52,12 +55,36 @@ class Panel:
         return self.widget.layout
 
     def _ipython_display_(self) -> None:
+        self.opened()
         display(self.widget)
 
-    def say(self, message: str, kind: str = "info") -> None:
+    def opened(self) -> None:
+        """The page is shown: in a kernel the app preheated (Voila's pool), wait until a
+        page is requested, then show the store and the customer list as of now, not as of
+        the preheating. Sections call it before they are displayed; once per panel."""
+        if self._opened:
+            return
+        self._opened = True
+        if os.environ.get("VOILA_PREHEAT") == "True":
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+            self.guarded(self.reload)()
+
+    def reload(self) -> None:
+        """Show what the store and the customer list hold now (the refresh button)."""
+
+    def attach(self, sections: Any) -> None:
+        """Let each of ``sections`` open the panel before it is displayed."""
+        for section in sections.values():
+            section.before_display = self.opened
+
+    def say(self, message: str, kind: str = "info", at: widgets.HTML | None = None) -> None:
+        """Show ``message`` on ``at``, else beside the running action, else on the panel."""
         colours = {"info": "#1b5e20", "error": "#b71c1c", "busy": "#555"}
-        self.status.value = (f'<div class="sk-status sk-{kind}" style="color:{colours[kind]};'
-                             f'font-weight:600">{html.escape(message)}</div>')
+        (at or self._here or self.status).value = (
+            f'<div class="sk-status sk-{kind}" style="color:{colours[kind]};'
+            f'font-weight:600">{html.escape(message)}</div>')
         if kind != "error":
             self.details.layout.display = "none"
 
@@ -67,10 +94,25 @@ class Panel:
         self.details_text.value = f"<pre>{shown}</pre>" if details else ""
         self.details.layout.display = "" if details else "none"
 
-    def guarded(self, action: Callable[..., Any]) -> Callable[..., Any]:
-        """Wrap a callback so any failure ends as a message on the panel."""
+    def status_line(self) -> widgets.HTML:
+        """A status line to place beside an action's button (see :meth:`guarded`)."""
+        line = widgets.HTML(layout=widgets.Layout(min_height="0px"))
+        self._lines.append(line)
+        return line
+
+    def feedback(self) -> str:
+        """Every status line's HTML (the panel's and each action's), as shown."""
+        return "".join(line.value for line in self._lines)
+
+    def guarded(self, action: Callable[..., Any], here: widgets.HTML | None = None
+                ) -> Callable[..., Any]:
+        """Wrap a callback so any failure ends as a message on the panel: on ``here`` (the
+        status line beside the button pressed) when given, else the panel's status line."""
 
         def run(*args: Any, **kwargs: Any) -> Any:
+            outer, self._here = self._here, here or self._here
+            if here is not None:
+                here.value = ""
             try:
                 return action(*args, **kwargs)
             except Exception as exc:
@@ -80,6 +122,8 @@ class Panel:
                     kind = f"{type(exc).__module__}.{type(exc).__qualname__}"
                     self.fail(f"{type(exc).__name__}: {one_line(exc, 200)}",
                               f"{kind.removeprefix('builtins.')}: {one_line(exc, 2000)}")
+            finally:
+                self._here = outer
             return None
 
         return run

@@ -116,9 +116,12 @@ class ReportPanel(Panel):
             self.files_titles[0], widgets.HBox([self.buttons[k] for k in LIST_FILES]),
             self.files_titles[1], widgets.HBox([self.buttons[k] for k in REPORT_FILES])])
         self.remind = RemindSection(self)  # reminders by e-mail: preview, then send
+        self.refresh_button = widgets.Button(icon="refresh", layout=widgets.Layout(width="auto"))
+        self.refresh_button.on_click(self.guarded(lambda _b: self.reload()))
         #: The steps, each a notebook cell of its own (the panel shows them all in order).
         self.sections = Sections((section.name, section) for section in (
-            Section("report", "start", None, [self.banner, self.language, self.guide]),
+            Section("report", "start", None, [
+                self.banner, widgets.HBox([self.language, self.refresh_button]), self.guide]),
             Section("report", "changes", 1, [self.changes_view]),
             Section("report", "filters", 2, [filters, self.progress, self.status,
                                              self.details]),
@@ -127,6 +130,7 @@ class ReportPanel(Panel):
             Section("report", "remind", 5, [self.remind.widget]),
             Section("report", "table", 6, [self.table_view]),
             Section("report", "mail", 7, [self.mail_summary])))
+        self.attach(self.sections)
         self.widget = widgets.VBox(self.sections.widgets())
         self.widget.add_class("sk-report")
         self.guarded(self._label)()
@@ -168,6 +172,7 @@ class ReportPanel(Panel):
                 control.value = kept if kept in ids else ids[0] if control is not \
                     self.sort_by else "days_left"
         self.as_of.description = text(lang, "ui.as_of")
+        self.refresh_button.description = text(lang, "ui.refresh")
         self.include_stopped.description = text(lang, "report.include_stopped")
         self.descending.description = text(lang, "report.descending")
         for kind, button in self.buttons.items():
@@ -249,6 +254,12 @@ class ReportPanel(Panel):
         self._show_summary()
         self._step(3, "")
         self.refresh()
+
+    def reload(self) -> None:
+        """The report again from what the store holds now (renewals, contacts, notes and
+        report runs of every agent and the terminal); nothing is written or recorded."""
+        self.desk.refresh()
+        self.rebuild()
 
     def refresh(self) -> None:
         if self.report is None or self._relabelling:

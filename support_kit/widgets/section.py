@@ -8,7 +8,7 @@ Texts live in the catalogue under ``section.<panel>.<name>`` (``title``, ``why``
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 
 import ipywidgets as widgets
@@ -36,6 +36,8 @@ class Section:
         self.widget.add_class(f"sk-{panel}")  # the panel's styles and its page's selectors
         self.widget.add_class("sk-section")
         self._lang = "de"
+        #: Called before the section is displayed (the panel's :meth:`Panel.opened`).
+        self.before_display: Callable[[], None] | None = None
 
     def title(self, lang: str) -> str:
         """The step's heading in ``lang``, numbered."""
@@ -63,6 +65,8 @@ class Section:
         return "\n".join(part for part in parts if part)
 
     def _ipython_display_(self) -> None:
+        if self.before_display is not None:
+            self.before_display()
         bundle = self.widget._repr_mimebundle_()
         bundle["text/plain"] = self.plain_text()
         display(bundle, raw=True)

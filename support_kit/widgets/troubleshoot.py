@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import html
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import ipywidgets as widgets
 
@@ -100,33 +102,45 @@ class TroubleshootPanel(Panel):
         self.search.observe(self.guarded(self._on_search), names="value")
         self.suggestions.observe(self.guarded(self._on_pick), names="value")
         self.language.observe(self.guarded(self._on_language), names="value")
-        self.live_button.on_click(self.guarded(lambda _b: self.run_live_check()))
-        self.link_button.on_click(self.guarded(lambda _b: self.make_link()))
-        self.verify_button.on_click(self.guarded(lambda _b: self.verify()))
-        self.explain_button.on_click(self.guarded(lambda _b: self.explain_code()))
+        #: Feedback beside each action's button (the find step keeps the panel's own line).
+        self.live_status, self.link_status, self.verify_status, self.note_status, \
+            self.consent_status = (self.status_line() for _ in range(5))
+        self.live_button.on_click(self.guarded(lambda _b: self.run_live_check(),
+                                               self.live_status))
+        self.link_button.on_click(self.guarded(lambda _b: self.make_link(), self.link_status))
+        self.verify_button.on_click(self.guarded(lambda _b: self.verify(), self.verify_status))
+        self.explain_button.on_click(self.guarded(lambda _b: self.explain_code(),
+                                                  self.consent_status))
         self.reply_text.observe(self.guarded(lambda _c: self._update_mailto()), names="value")
-        self.note_button.on_click(self.guarded(lambda _b: self.save_note()))
+        self.note_button.on_click(self.guarded(lambda _b: self.save_note(), self.note_status))
+        self.refresh_button = widgets.Button(icon="refresh", layout=widgets.Layout(width="auto"))
+        self.refresh_button.on_click(self.guarded(lambda _b: self.reload()))
 
         #: The steps, each a notebook cell of its own (the panel shows them all in order).
         self.sections = Sections((section.name, section) for section in (
             Section("troubleshoot", "start", None, [self.banner, self.language, self.guide]),
-            Section("troubleshoot", "find", 1, [self.search, self.suggestions, self.status,
-                                                self.details]),
+            Section("troubleshoot", "find", 1, [
+                widgets.HBox([self.search, self.refresh_button]), self.suggestions,
+                self.status, self.details]),
             Section("troubleshoot", "diagnosis", 2, [self.diagnosis_view]),
-            Section("troubleshoot", "live", 3, [self.live_button, self.live_view]),
+            Section("troubleshoot", "live", 3, [self.live_button, self.live_status,
+                                                self.live_view]),
             Section("troubleshoot", "reply", 4, [
-                self.link_button, self.link_view, self.reply_heading, self.reply_text,
-                self.mailto_view]),
+                self.link_button, self.link_status, self.link_view, self.reply_heading,
+                self.reply_text, self.mailto_view]),
             Section("troubleshoot", "confirm", 5, [
-                widgets.HBox([self.callback_url, self.verify_button]), self.callback_view]),
+                widgets.HBox([self.callback_url, self.verify_button]), self.verify_status,
+                self.callback_view]),
             Section("troubleshoot", "note", 6, [
                 widgets.HBox([self.note_text, widgets.VBox([self.contacted, self.note_button])]),
-                self.timeline_view]),
+                self.note_status, self.timeline_view]),
             Section("troubleshoot", "consent", 7, [
-                widgets.HBox([self.consent_code, self.explain_button]), self.consent_view]),
+                widgets.HBox([self.consent_code, self.explain_button]), self.consent_status,
+                self.consent_view]),
             Section("troubleshoot", "ticket", 8, [self.ticket])))
         for name in CUSTOMER_STEPS:  # headings stay; the controls once a customer is chosen
             self.sections[name].body.layout.display = "none"
+        self.attach(self.sections)
         self.widget = widgets.VBox(self.sections.widgets(), layout=widgets.Layout(width="100%"))
         self.widget.add_class("sk-troubleshoot")
         self._label()
@@ -178,27 +192,54 @@ class TroubleshootPanel(Panel):
                              (self.consent_code, "ui.consent_code"),
                              (self.explain_button, "ui.explain"),
                              (self.contacted, "desk.contacted"),
-                             (self.note_button, "desk.save_note")):
+                             (self.note_button, "desk.save_note"),
+                             (self.refresh_button, "ui.refresh")):
             control.description = text(self.lang, key)
         self.note_text.placeholder = text(self.lang, "desk.note_placeholder")
         self.search.placeholder = text(self.lang, "ui.search_placeholder")
-        if self.case.diagnosis:
-            kept = self.case
-            self.show(kept.diagnosis.customer_id)
-            if kept.live is not None:  # what the agent did stays, in the new language
-                self.case.live = kept.live
-                self.live_view.value = render("live_result.html", r=kept.live, lang=self.lang)
-            if kept.link is not None:
-                self._show_link(kept.link)
-            self._update_ticket()
+        self.reshow()
+
+    def reshow(self) -> None:
+        """Show the customer on screen again from the desk (a renewal, another language, a
+        refresh): every part follows at once; what the agent did here stays."""
+        if self.case.diagnosis is None:
+            return
+        kept = self.case
+        self.show(kept.diagnosis.customer_id)
+        if kept.live is not None:  # what the agent did stays, in the new language
+            self.case.live = kept.live
+            self.live_view.value = render("live_result.html", r=kept.live, lang=self.lang)
+        if kept.callback is not None:
+            self.case.callback, self.case.confirmed = kept.callback, kept.confirmed
+            self.callback_view.value = kept.callback._repr_html_() + (
+                kept.confirmed._repr_html_(self.lang) if kept.confirmed else "")
+        if kept.link is not None and self.case.diagnosis.link_allowed and (
+                kept.confirmed is None or not kept.confirmed.ok):
+            self._show_link(kept.link)
+        self._update_ticket()
+
+    def reload(self) -> None:
+        """Everything as the store holds it now: renewals, notes and contacts of every agent
+        and the terminal (the refresh button; a preheated page when it is opened)."""
+        self.desk.refresh()
+        self.reshow()
+        now = dt.datetime.now(ZoneInfo(self.desk.settings.timezone))
+        self.say(text(self.lang, "ui.refreshed", time=now.strftime("%H:%M")))
 
     def show(self, customer_id: str) -> Case:
         """Diagnose ``customer_id`` and show it; clears what belonged to the previous one."""
         diagnosis = self.desk.diagnose(customer_id, self.lang)
         self.case = Case(diagnosis=diagnosis)
         self.diagnosis_view.value = diagnosis._repr_html_()
-        for view in (self.live_view, self.link_view, self.callback_view, self.mailto_view):
+        for view in (self.live_view, self.link_view, self.callback_view, self.mailto_view,
+                     self.live_status, self.link_status, self.verify_status, self.note_status):
             view.value = ""
+        self.link_button.disabled = not diagnosis.link_allowed  # the rules say why not:
+        if not diagnosis.link_allowed:
+            self.link_view.value = (
+                '<div class="sk-no-link" style="color:#b71c1c;font-weight:600">'
+                + html.escape(text(self.lang, f"situation.{diagnosis.situation}.no_link",
+                                   customer_id=diagnosis.customer_id)) + "</div>")
         self.callback_url.value = ""  # a callback belongs to one customer only
         self.note_text.value, self.contacted.value = "", False
         self.reply_text.value = self.desk.reply(customer_id, None).body
@@ -207,7 +248,7 @@ class TroubleshootPanel(Panel):
         self._update_ticket()
         for name in CUSTOMER_STEPS:
             self.sections[name].body.layout.display = ""
-        self.say(f"{diagnosis.customer_id}: {diagnosis.situation_label}")
+        self.say(f"{diagnosis.customer_id}: {diagnosis.situation_label}", at=self.status)
         return self.case
 
     def _require_customer(self) -> str:
@@ -285,9 +326,8 @@ class TroubleshootPanel(Panel):
             self.case.confirmed = confirmed
             view += confirmed._repr_html_(self.lang)
             ok = confirmed.ok
-            self.diagnosis_view.value = self.desk.diagnose(customer_id, self.lang)._repr_html_()
         self.callback_view.value = view
-        self._update_ticket()
+        self.reshow()  # state, badge, next step, reply, ticket, timeline: all renewed
         message = self.case.confirmed.message if self.case.confirmed else result.messages[0]
         self.say(message, "info" if ok else "error")
         self.show_history()

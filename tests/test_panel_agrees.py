@@ -1,0 +1,88 @@
+"""No two parts of the troubleshooting page contradict each other: for every situation the
+badge, the next step, the reply and the ticket say the same; after a renewal all of them
+follow at once; a page shows what the store holds when it is refreshed."""
+
+import pytest
+
+from support_kit import rules
+from support_kit.config import load_settings
+from support_kit.desk import Desk
+from support_kit.store import Event
+from support_kit.widgets import TroubleshootPanel
+
+from .conftest import AS_OF, confirm_consent
+
+
+@pytest.fixture
+def desk(demo):
+    desk = Desk(load_settings({}), demo, AS_OF)
+    yield desk
+    desk.close()
+
+
+def assert_agrees(panel: TroubleshootPanel, lang: str) -> None:
+    case = panel.value
+    d = case.diagnosis
+    ticket, view = panel.ticket.value, panel.diagnosis_view.value
+    assert f'data-situation="{d.situation}"' in view or d.situation_label in view
+    assert d.situation_label in ticket, (d.customer_id, d.situation)
+    assert d.next_step.split(":")[0] in ticket
+    draft = panel.desk.reply(d.customer_id, case.link)
+    assert draft.situation == d.situation
+    assert panel.reply_text.value == draft.body
+    if d.gap_text:  # a red box about the order gap: no "nothing to do" above it
+        assert not d.next_step.startswith({"de": "Nichts zu tun", "en": "Nothing to do"}[lang])
+        assert d.gap_from.strftime("%Y") in draft.body
+    assert panel.link_button.disabled == (not d.link_allowed)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_every_situation_agrees_across_badge_next_step_reply_and_ticket(desk, lang):
+    panel = TroubleshootPanel(desk, lang=lang)
+    seen = set()
+    frame = rules.evaluate(desk.customers.customers, AS_OF, desk.settings.timezone)
+    for situation, rows in frame.groupby("situation", observed=True):
+        panel.search.value = ""
+        panel.show(str(rows["customer_id"].iloc[0]))
+        assert_agrees(panel, lang)
+        seen.add(situation)
+    assert len(seen) >= 8, seen
+
+
+@pytest.fixture
+def today_desk(demo):
+    desk = Desk(load_settings({}), demo, None)  # a renewal is kept as of the real today
+    yield desk
+    desk.close()
+
+
+def test_after_a_renewal_every_part_follows_at_once(today_desk):
+    panel = TroubleshootPanel(today_desk, customer_id="C100005", lang="en")
+    assert panel.value.diagnosis.situation == "expired"
+    panel.link_button.click()
+    panel.callback_url.value = confirm_consent(panel.value.link.url).headers["Location"]
+    panel.verify_button.click()
+    d = panel.value.diagnosis
+    assert d.situation == "renewed" and d.state == "valid"
+    assert_agrees(panel, "en")
+    ticket = panel.ticket.value
+    assert "Renewed" in ticket and "import the orders" in ticket
+    assert "overdue" not in ticket and "Send the renewal link" not in ticket
+    reply = panel.reply_text.value  # in the seller's language (German)
+    assert "Die Erneuerung Ihres Amazon Tokens ist bestätigt" in reply
+    assert "erneut importieren" in reply or "erneut." in reply
+    assert "abgelaufen" not in reply and "Confirm" not in reply  # no renewal steps again
+    assert 'data-kind="renewed"' in panel.timeline_view.value
+    panel.language.value = "de"  # the same, in the other language
+    assert "Erneuert" in panel.ticket.value and "erneut importieren" in panel.ticket.value
+    assert_agrees(panel, "de")
+
+
+def test_refresh_shows_what_others_recorded(desk):
+    panel = TroubleshootPanel(desk, customer_id="C100006", lang="en")
+    desk.store.record(Event("note", "C100006", agent="terminal",
+                            detail={"text": "called back, renews tonight"}))
+    assert "renews tonight" not in panel.timeline_view.value
+    panel.refresh_button.click()
+    assert "renews tonight" in panel.timeline_view.value
+    assert "sk-error" not in panel.status.value
