@@ -1,8 +1,13 @@
 """The app records only what somebody did: starting it, preheating and opening pages and
-changing the report's day record nothing; writing the report's files records one run."""
+changing the report's day record nothing; writing the report's files records one run.
+A page shows the store as of its opening, also when its kernel was preheated before."""
 
+import os
 import sqlite3
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from .voila_server import Voila
 
@@ -42,3 +47,19 @@ def test_opening_and_changing_the_day_record_nothing_writing_records_one_run(voi
     page.wait_for_selector(".sk-offer[data-kind='html']")
     assert count(voila, "report_runs") == 1
     assert count(voila, "events") == 0
+
+
+def test_a_note_from_the_terminal_shows_on_a_preheated_page(voila, page):
+    deadline = time.monotonic() + 120  # the troubleshooting page's kernels are preheated
+    while "01_troubleshoot_seller.ipynb is filled" not in voila.log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, "the pool did not fill"
+        time.sleep(0.5)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORT_KIT_")}
+    command = Path(sys.executable).with_name("support-kit")
+    subprocess.run([str(command), "note", "C100005", "Rückruf Freitag, Terminal"], check=True,
+                   env=env | {"XDG_DATA_HOME": str(voila.data)}, capture_output=True,
+                   timeout=120)
+    page.goto(voila.url("01_troubleshoot_seller.ipynb"), timeout=120_000)
+    page.wait_for_selector(".sk-diagnosis[data-customer-id='C100005']", timeout=120_000)
+    page.wait_for_selector(".sk-timeline .sk-event[data-kind='note']")
+    assert "Rückruf Freitag, Terminal" in page.inner_text(".sk-timeline")
