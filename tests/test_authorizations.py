@@ -182,3 +182,23 @@ def html_of_panel(panel) -> str:
             found.append(widget.value)
         todo.extend(getattr(widget, "children", ()))
     return "\n".join(found)
+
+
+def test_changes_since_the_last_report_compare_each_region_with_itself(tmp_path, capsys):
+    import csv
+
+    first = str(two_regions(tmp_path / "c.csv"))
+    assert run_cli(capsys, "report", first, "--out", str(tmp_path / "r1"),
+                   "--as-of", day(-1))[0] == 0
+    renewed = write_csv(tmp_path / "c.csv", [  # the next export: NA renewed, rows reordered
+        customer("S1", authorized_at=day(-100)),
+        customer("M1", marketplace="US", authorized_at=day(-1), language="en",
+                 contact_email="m1@example.com"),
+        customer("M1", marketplace="DE", authorized_at=day(-183), language="en",
+                 contact_email="m1@example.com"),
+    ])
+    assert run_cli(capsys, "report", str(renewed), "--out", str(tmp_path / "r2"))[0] == 0
+    with open(tmp_path / "r2" / "changes.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["customer_id"], r["change"], r["state_before"], r["state_now"])
+            for r in rows] == [("M1", "renewed", "expiring", "valid")]

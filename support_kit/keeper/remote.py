@@ -216,7 +216,10 @@ class RemoteKeeper:
         """Consent links for a mail merge's rows, signed by the keeper from its own list
         (only the customer ids travel: the keeper binds each to the seller it has on file)."""
         ids = frame["customer_id"].astype(str).tolist()
-        links = self._call("POST", "consent_links", customer_ids=ids, valid_days=valid_days)
+        regions = ([r if isinstance(r, str) else "" for r in frame["region"]]
+                   if "region" in frame else [""] * len(ids))  # one link per authorization
+        links = self._call("POST", "consent_links", customer_ids=ids, regions=regions,
+                           valid_days=valid_days)
         return pd.Series(links, index=frame.index, dtype="str")
 
     def live_check(self, customer_id: str, as_of: dt.date | None) -> LiveResult:

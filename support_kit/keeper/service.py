@@ -275,14 +275,20 @@ def consent_links(keeper: LocalKeeper, body: dict) -> list[str]:
     from ..report.reminders import renewal_links
 
     ids = [str(c) for c in body["customer_ids"]]
+    regions = [str(r or "") for r in body.get("regions") or [""] * len(ids)]
     listed = keeper.current(None).customers
     rows = listed[listed["customer_id"].isin(ids)]
     evaluated = rules.evaluate(rows, keeper.today(), keeper.settings.timezone,
-                               **keeper.settings.rules).set_index("customer_id")
-    links = renewal_links(evaluated.reset_index(), keeper.settings,
+                               **keeper.settings.rules)
+    links = renewal_links(evaluated, keeper.settings,
                           valid_days=int(body.get("valid_days") or 7))
-    by_id = dict(zip(evaluated.index, links, strict=True))
-    return [by_id.get(c, "") for c in ids]
+    by_key: dict[str, str] = {}  # an authorization's link, and a customer's first one
+    for customer_id, region, link in zip(evaluated["customer_id"], evaluated["region"], links,
+                                         strict=True):
+        by_key[f"{customer_id}@{region if isinstance(region, str) else ''}"] = link
+        by_key.setdefault(str(customer_id), link)
+    return [by_key.get(f"{c}@{r}", by_key.get(c, "")) if r else by_key.get(c, "")
+            for c, r in zip(ids, regions, strict=True)]
 
 
 def live_check(keeper: LocalKeeper, body: dict) -> dict:

@@ -50,10 +50,25 @@ class Changes:
                 **{c: int(counted.get(c, 0)) for c in CHANGES}}
 
 
+def run_keys(frame: pd.DataFrame) -> pd.Series:
+    """What a run remembers each row by: the customer id, and for a customer with several
+    authorizations the id with the region (``C1@NA``), so each is compared with itself.
+
+    >>> run_keys(pd.DataFrame({"customer_id": ["1", "2", "2"], "region": ["EU", "EU", "NA"],
+    ...                        "authorizations": [1, 2, 2]})).tolist()
+    ['1', '2@EU', '2@NA']
+    """
+    ids = frame["customer_id"].astype("str")
+    if "authorizations" not in frame or not (frame["authorizations"] > 1).any():
+        return ids
+    several = frame["authorizations"].to_numpy() > 1
+    return ids.where(~several, ids + "@" + frame["region"].fillna("").astype("str"))
+
+
 def states_blob(frame: pd.DataFrame) -> bytes:
     """Each customer's state, authorization day and days left as one Parquet blob."""
     table = pa.table({
-        "customer_id": pa.array(frame["customer_id"].astype("str")),
+        "customer_id": pa.array(run_keys(frame)),
         "state": pa.array(frame["state"].cat.codes.to_numpy(np.int8)),
         "authorized_on": pa.array(frame["authorized_on"].to_numpy("datetime64[s]"),
                                   pa.timestamp("s")),
@@ -77,7 +92,7 @@ def changes(frame: pd.DataFrame, before: pd.DataFrame, since: dt.date | None) ->
     ``newly_stopped``: working before, expired or revoked now; ``newly_expiring``: valid
     before, expiring now; ``still_stopped``: stopped in both.
     """
-    positions = matching_rows(pa.array(frame["customer_id"].astype("str")),
+    positions = matching_rows(pa.array(run_keys(frame)),
                               pa.array(before["customer_id"].astype("str")))
     seen = np.flatnonzero(positions >= 0)
     then = positions[seen]
