@@ -203,6 +203,8 @@ def plan_reminders(desk: Desk, as_of: dt.date | None = None,
     server = None
     if settings.smtp_url:
         server = str(mail_server(settings))  # a wrong setting is told in the dry run too
+    elif settings.keeper_url:  # a team's desk: the keeper sends, with its mail server
+        server = desk.keeper.whoami().get("mail_server")
     return ReminderPlan(report.as_of, mails[list(COLUMNS)], stopped_within, quiet_days,
                         sender(settings.mail_from) if settings.mail_from else None, server)
 
@@ -219,6 +221,8 @@ def send_reminders(desk: Desk, plan: ReminderPlan,
     skipped and told, and the run goes on; a server that is down or stops taking mails ends
     the run. Either way :attr:`SendResult.problem` says so, and only sent mails are recorded.
     """
+    if desk.settings.keeper_url:  # a team's desk: the keeper holds the mail server's password
+        return _sent_by_keeper(desk, plan, progress, recheck)
     server = mail_server(desk.settings)  # a clear error naming a missing setting
     mail_from = sender(desk.settings.mail_from or "")
     check_sendable(plan.as_of, plan.quiet_days, desk.settings.timezone)
@@ -274,6 +278,28 @@ def send_reminders(desk: Desk, plan: ReminderPlan,
     if refused:
         result.stop("problem_refused", refused=refused, total=total)
     return result
+
+
+def _sent_by_keeper(desk: Desk, plan: ReminderPlan, progress: Callable[[int, int], None],
+                    recheck: bool) -> SendResult:
+    """The keeper plans again and sends the previewed mails still due (none other), each
+    claimed and recorded there under the hub's name for this agent."""
+    ids = plan.mails["customer_id"].tolist()
+    progress(0, len(plan.sendable))
+    data = desk.keeper.send_reminders(plan.as_of, plan.stopped_within, plan.quiet_days, ids,
+                                      recheck)
+    result = SendResult(plan.as_of, data["sent"], data["not_sent"], data["problem"],
+                        data["elsewhere"])
+    result.problem_why = tuple(data["problem_why"]) if data["problem_why"] else None
+    progress(len(plan.sendable), len(plan.sendable))
+    return result
+
+
+def result_dict(result: SendResult) -> dict:
+    """Everything of a send, for the keeper's answer (:func:`_sent_by_keeper` reads it)."""
+    return {"as_of": result.as_of.isoformat(), "sent": result.sent,
+            "not_sent": result.not_sent, "problem": result.problem,
+            "elsewhere": result.elsewhere, "problem_why": result.problem_why}
 
 
 def check_sendable(as_of: dt.date, quiet_days: int, timezone: str) -> None:

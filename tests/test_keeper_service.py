@@ -36,6 +36,7 @@ from .conftest import (
     assert_no_canary,
     confirm_consent,
 )
+from .smtp_server import CANARY_SMTP_PASSWORD, SmtpServer
 from .store_fixtures import _admin, dump_store, free_port
 
 pytestmark = pytest.mark.timeout(240)
@@ -97,11 +98,13 @@ def hub(tmp_path_factory, postgres_server):
     ports = [free_port() for _ in range(4)]
     admin_token = secrets.token_hex(16)
     customers = _customers_file(folder)
+    smtp = SmtpServer(password=CANARY_SMTP_PASSWORD)
     sandbox = Sandbox(load(demo_path()), load_settings(TEST_ENV), as_of=AS_OF, seed=1).start()
     # what `make hub` would be started with: the secrets, for the keeper only
     secret_env = TEST_ENV | {
         "SUPPORT_KIT_CUSTOMERS": str(customers),
-        "SUPPORT_KIT_STORE": keeper_store,
+        "SUPPORT_KIT_STORE": keeper_store, "SUPPORT_KIT_SMTP_URL": smtp.url(),
+        "SUPPORT_KIT_MAIL_FROM": "Support <desk@example.com>",
         "SUPPORT_KIT_TOKEN_KEY": token_key, "SUPPORT_KIT_TIMEZONE": "Europe/Berlin",
         "SUPPORT_KIT_LWA_ENDPOINT": f"{sandbox.url}/auth/o2/token",
         "SUPPORT_KIT_SPAPI_ENDPOINT": sandbox.url, "SUPPORT_KIT_SELLER_CENTRAL_URL": sandbox.url}
@@ -148,7 +151,7 @@ c.JupyterHub.load_roles = [
             return answer.json()["token"]
 
         yield {"url": keeper_url, "log": log, "store": store, "keeper_store": keeper_store,
-               "token_key": token_key, "customers": customers,
+               "token_key": token_key, "customers": customers, "smtp": smtp,
                "sandbox": sandbox, "anna": token("anna", [KEEPER_SCOPE]),
                "ben": token("ben", [KEEPER_SCOPE]),
                "no_access": token("anna", ["read:users:name!user"])}
@@ -159,6 +162,7 @@ c.JupyterHub.load_roles = [
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
         sandbox.stop()
+        smtp.stop()
         from support_kit.store import Store
 
         Store.close_all()
@@ -336,6 +340,24 @@ def test_the_report_and_reminders_read_the_desks_memory_through_the_keeper(hub, 
         state = requests.utils.unquote(row.renewal_link.split("state=", 1)[1])
         payload = read_state(state, Secret(CANARY_STATE_KEY))
         assert (payload["c"], payload["s"]) == (row.customer_id, sellers[row.customer_id])
+
+
+def test_reminders_go_out_through_the_keeper_once(hub, agent):
+    from support_kit.remind import plan_reminders, send_reminders
+
+    ben = agent("ben", as_of=None)
+    assert ben.settings.smtp_url is None  # the mail server's password stays with the keeper
+    plan = plan_reminders(ben)
+    assert plan.missing() == [] and "127.0.0.1" in plan.server and len(plan.sendable) >= 3
+    result = send_reminders(ben, plan, recheck=True)
+    assert result.ok and 0 < len(result.sent) == len(hub["smtp"].mails)
+    reached = result.sent[0]["customer_id"]
+    assert ("reminder_sent", "ben") in _kinds(ben, reached)
+    assert hub["smtp"].mails[0].message["From"] == "Support <desk@example.com>"
+    again = send_reminders(agent("anna", as_of=None), plan)  # the same preview, once more
+    assert again.sent == [] and len(hub["smtp"].mails) == len(result.sent)
+    seen = str(plan) + str(result) + hub["log"].read_text(errors="replace")
+    assert CANARY_SMTP_PASSWORD not in seen + repr(ben.settings)
 
 
 def test_a_new_customer_export_is_taken_at_the_next_call(hub, agent):

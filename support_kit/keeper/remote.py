@@ -118,7 +118,7 @@ class RemoteKeeper:
         who = self.whoami()
         expires, roles = who.get("lwa_secret_expires"), who.get("roles_changed_on")
         return Settings(customers=settings.customers, timezone=who["timezone"],
-                        agent=who["agent"], mail_from=settings.mail_from,
+                        agent=who["agent"], mail_from=who.get("mail_from"),
                         lwa_secret_expires=dt.date.fromisoformat(expires) if expires else None,
                         customer_language=who.get("customer_language") or "de",
                         roles_changed_on=dt.date.fromisoformat(roles) if roles else None,
@@ -221,6 +221,15 @@ class RemoteKeeper:
         links = self._call("POST", "consent_links", customer_ids=ids, regions=regions,
                            valid_days=valid_days)
         return pd.Series(links, index=frame.index, dtype="str")
+
+    def send_reminders(self, as_of: dt.date, stopped_within: int, quiet_days: int,
+                       customer_ids: list[str], recheck: bool = False) -> dict:
+        """Have the keeper send the previewed reminders still due (it holds the mail
+        server's password); what it sent and did not, as :func:`support_kit.remind.
+        result_dict` gives it."""
+        return self._call("POST", "reminders/send", as_of=as_of.isoformat(),
+                          stopped_within=stopped_within, quiet_days=quiet_days,
+                          customer_ids=[str(c) for c in customer_ids], recheck=recheck)
 
     def live_check(self, customer_id: str, as_of: dt.date | None) -> LiveResult:
         return wire.live_from_dict(self._call(

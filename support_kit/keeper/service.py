@@ -14,7 +14,8 @@ Reads: ``GET api/whoami``, ``api/customers`` and ``api/rejects`` (Parquet, no re
 ``api/renewals_done``, ``api/previous_run``, ``api/send_claim``. Operations (``POST``,
 JSON): ``api/events`` (notes and contacts only), ``api/report_runs``, ``api/link``,
 ``api/callback``, ``api/confirm``, ``api/live_check``, ``api/live_checks``,
-``api/consent_links`` (a mail merge's links),
+``api/consent_links`` (a mail merge's links), ``api/reminders/send`` (the keeper holds
+the mail server's password),
 ``api/send_claims``, ``api/send_claims/complete``, ``api/send_claims/release``.
 A renewed refresh token is never sent: the integration reads it where the keeper runs
 (:meth:`LocalKeeper.refresh_token`).
@@ -186,7 +187,11 @@ def _moment(value: str | None) -> dt.datetime | None:
 def whoami(keeper: LocalKeeper, _body: dict) -> dict:
     """Who the hub says the caller is, and what kind of desk this is."""
     s = keeper.settings
+    from ..mail import mail_server
+
     return {"agent": keeper.agent, "demo": keeper.demo, "timezone": s.timezone,
+            "mail_from": s.mail_from,  # the server without its password, as a preview says
+            "mail_server": str(mail_server(s)) if s.smtp_url else None,
             "lwa_secret_expires": s.lwa_secret_expires,
             "customer_language": s.customer_language, "roles_changed_on": s.roles_changed_on,
             "rows_loaded": keeper.listed.rows_loaded,
@@ -291,6 +296,21 @@ def consent_links(keeper: LocalKeeper, body: dict) -> list[str]:
             for c, r in zip(ids, regions, strict=True)]
 
 
+def send_reminders(keeper: LocalKeeper, body: dict) -> dict:
+    """Plan here and send those of the caller's preview that are still due: an agent can
+    pick among the due mails, never make one up."""
+    from ..desk import Desk
+    from ..remind import plan_reminders, result_dict
+    from ..remind import send_reminders as send
+
+    desk = Desk(keeper.settings, keeper.listed, keeper=keeper)
+    plan = plan_reminders(desk, _day(body["as_of"]), int(body["stopped_within"]),
+                          int(body["quiet_days"]))
+    wanted = plan.mails["customer_id"].isin([str(c) for c in body["customer_ids"]])
+    plan = dataclasses.replace(plan, mails=plan.mails[wanted])
+    return result_dict(send(desk, plan, recheck=bool(body.get("recheck"))))
+
+
 def live_check(keeper: LocalKeeper, body: dict) -> dict:
     return keeper.live_check(body["customer_id"], _day(body.get("as_of"))).to_dict()
 
@@ -328,7 +348,7 @@ READS = {"whoami": whoami, "customers": customers, "rejects": rejects, "history"
          "send_claim": send_claim}
 OPERATIONS = {"events": record, "report_runs": record_run, "link": link,
               "callback": callback, "confirm": confirm, "live_check": live_check,
-              "consent_links": consent_links,
+              "consent_links": consent_links, "reminders/send": send_reminders,
               "live_checks": live_checks, "send_claims": claim_send,
               "send_claims/complete": complete_send, "send_claims/release": release_send}
 
