@@ -32,10 +32,16 @@ lab: $(VENV)/.installed
 	cd notebooks && JUPYTER_CONFIG_PATH="$(CURDIR)/deploy/lab" ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 	  --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# deploy/voila.json: 127.0.0.1 only, no tracebacks, no file served, preheated kernels, and
-# kernels of closed pages culled within two minutes (the browser tests use the same file)
+# deploy/voila.json: 127.0.0.1 only (other Host names refused), no tracebacks, no file served,
+# preheated kernels never culled while a page holds them, kernels of closed pages culled within
+# two minutes, bounded websockets (the browser tests use the same file). In demo mode the
+# README's sandbox (support-kit sandbox, 127.0.0.1:8765) runs beside it, so the pages' links
+# outlive the pages; one already running there is used.
 app: $(VENV)/.installed-dev
-	cd notebooks && ../$(BIN)/voila --port=$(APP_PORT) "--Voila.config_file_paths=$(CURDIR)/deploy" .
+	cd notebooks && if ../$(BIN)/python -c "import sys; from support_kit.config import \
+	  load_settings; sys.exit(not load_settings().demo)"; then ../$(BIN)/support-kit sandbox \
+	  >/dev/null 2>&1 & fi; trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	  ../$(BIN)/voila --port=$(APP_PORT) "--Voila.config_file_paths=$(CURDIR)/deploy" .
 
 $(VENV)/.installed-hub: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[hub]'

@@ -54,6 +54,20 @@ class _Shared:
     laid_over: tuple[int, int, dt.date, CustomerList] | None = None
 
 
+@dataclass(frozen=True)
+class RunningSandbox:
+    """A sandbox another process runs (``support-kit sandbox``): used, never stopped here."""
+
+    url: str
+
+    def client_settings(self, base: Settings) -> Settings:
+        return dataclasses.replace(base, spapi_endpoint=self.url, seller_central_url=self.url,
+                                   lwa_endpoint=f"{self.url}/auth/o2/token")
+
+    def stop(self) -> None:
+        return None
+
+
 @dataclass
 class LocalKeeper:
     """Settings with secrets, the store and the full customer list, in this process."""
@@ -155,15 +169,21 @@ class LocalKeeper:
 
     # --- Amazon ---------------------------------------------------------------------------
     def amazon(self, as_of: dt.date | None = None) -> Settings:
-        """Settings to reach Amazon: the real ones, or an in-process sandbox in demo mode."""
+        """Settings to reach Amazon: the real ones; in demo mode the README's sandbox
+        (``support-kit sandbox``, which `make app` starts) when it runs, so links outlive
+        the page or command that made them; else a sandbox in this process."""
         if not self.demo:
             return self.settings
         with self._shared.lock:
             if self._shared.sandbox is None:
-                from ..sandbox import Sandbox
+                running = self.settings.seller_central_url or ""
+                if urlsplit(running).hostname in LOCAL_HOSTS and _is_sandbox(running):
+                    self._shared.sandbox = RunningSandbox(running.rstrip("/"))
+                else:
+                    from ..sandbox import Sandbox
 
-                self._shared.sandbox = Sandbox(self.current(as_of), self.settings,
-                                               as_of=as_of or self.today()).start()
+                    self._shared.sandbox = Sandbox(self.current(as_of), self.settings,
+                                                   as_of=as_of or self.today()).start()
             return self._shared.sandbox.client_settings(self.settings)
 
     def amazon_for(self, callback: CallbackResult, as_of: dt.date | None = None) -> Settings:
