@@ -18,6 +18,7 @@ from typing import NoReturn
 
 from . import dates
 from .config import Settings, load_settings
+from .control_chars import for_list
 from .customers import CustomerList, load, source_for
 from .desk import Desk
 from .keeper import LocalKeeper
@@ -231,7 +232,8 @@ def cmd_live_check(args: argparse.Namespace, settings: Settings) -> int:
     for r in run.results:
         extra = " ".join(filter(None, [r.plan_text("en"), ",".join(r.marketplaces),
                                        ";".join(r.findings)]))
-        print(f"{r.customer_id:<12} {r.live_state:<24} {extra} {r.detail}"
+        print(f"{for_list(r.customer_id):<12} {r.live_state:<24} {for_list(extra)} "
+              f"{for_list(r.detail)}"
               + (f" [{r.request_id}]" if r.request_id else ""))
         if r.causes:
             print(f"{'':<12} likely: " + "; ".join(r.cause_texts("en"))

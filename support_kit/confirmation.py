@@ -76,8 +76,8 @@ class Confirmation:
             return self.message
         return f"{self.message}\n{text(self.lang, 'ui.live_check')}: {self.live.label(self.lang)}"
 
-    def _repr_html_(self, lang: str = "de") -> str:
-        return render("confirmation.html", c=self, lang=lang)
+    def _repr_html_(self, lang: str | None = None) -> str:
+        return render("confirmation.html", c=self, lang=lang or self.lang)
 
 
 def code_hash(callback: CallbackResult) -> str:
@@ -112,7 +112,8 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
     if known is not None and known.done:
         return Confirmation("already_renewed", customer_id, known.seller_id, known.seller_new,
                             text(lang, "confirm.already_renewed", **_when(known, settings,
-                                                                          lang)), known)
+                                                                          lang)), known,
+                            lang=lang)
     vault = vault_for(settings)
     if vault is None:
         raise NoTokenKey(text(lang, "confirm.no_key").replace("SUPPORT_KIT_TOKEN_KEY",
@@ -129,7 +130,7 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
         status = "already_renewed" if holder.done else "in_progress"
         return Confirmation(status, customer_id, holder.seller_id, holder.seller_new,
                             text(lang, f"confirm.{status}", **_when(holder, settings, lang)),
-                            holder)
+                            holder, lang=lang)
     own_client = client is None
     client = client or AmazonClient(amazon)
     try:
@@ -141,12 +142,14 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
                       else f"{exc.code}: {exc.message}")
             live = LiveResult(customer_id, "error", request_id=exc.request_id, detail=detail)
             return Confirmation("failed", customer_id, seller, callback.seller_new,
-                                text(lang, "confirm.failed", detail=detail), live=live)
+                                text(lang, "confirm.failed", detail=detail), live=live,
+                                lang=lang)
         except (requests.ConnectionError, requests.Timeout) as exc:
             store.release(key)
             live = LiveResult(customer_id, "unreachable", detail=network_detail(exc))
             return Confirmation("failed", customer_id, seller, callback.seller_new,
-                                text(lang, "confirm.failed", detail=live.detail), live=live)
+                                text(lang, "confirm.failed", detail=live.detail), live=live,
+                                lang=lang)
         except BaseException:
             store.release(key)
             raise
@@ -207,7 +210,7 @@ def _used_elsewhere(renewal: Renewal, customer_id: str, seller: str | None,
     """A code that was exchanged for another customer: never "renewed" for this one."""
     message = text(lang, "confirm.code_elsewhere", other=renewal.customer_id,
                    customer_id=customer_id, **_when(renewal, settings, lang))
-    return Confirmation("failed", customer_id, seller, callback.seller_new, message)
+    return Confirmation("failed", customer_id, seller, callback.seller_new, message, lang=lang)
 
 
 def live_detail(result: LiveResult) -> dict:

@@ -19,8 +19,10 @@ from .columns import as_text
 #: surrogates, and the non-characters U+FFFE/U+FFFF.
 _NOT_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"  # Arrow text holds no surrogates
 _NOT_XML_RE = re.compile(_NOT_XML[:-1] + "\ud800-\udfff]")
-#: What a terminal could act on: every C0 control but tab and LF, DEL, C1, lone surrogates.
-_NOT_TERMINAL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+#: What a terminal could act on: every C0 control but tab and LF, DEL, C1, lone surrogates,
+#: and the bidirectional controls that reorder what follows (U+202E shows text backwards).
+_NOT_TERMINAL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
+                              "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _visible(match: re.Match) -> str:
@@ -34,7 +36,7 @@ def _visible(match: re.Match) -> str:
         return f"\\x{code - 0xDC00:02x}"
     if 0xD800 <= code <= 0xDFFF:
         return f"\\u{code:04x}"
-    return f"\\x{code:02x}" if code <= 0xFF else "\ufffd"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"  # C1; bidi controls
 
 
 def for_excel(text: str) -> str:
@@ -55,6 +57,16 @@ def for_display(text: str) -> str:
     'Shop␛[31m red\\n\\\\x9b2J'
     """
     return _NOT_TERMINAL_RE.sub(_visible, text)
+
+
+def for_list(text: object) -> str:
+    r"""``text`` as one field of a line in a terminal list: as :func:`for_display`, and a
+    line feed or tab in it shown as a symbol, so it cannot start a fake line.
+
+    >>> for_list("note\nC100002  anna  Renewed\u202e")
+    'note␊C100002  anna  Renewed\\u202e'
+    """
+    return for_display(str(text)).replace("\n", "\u240a").replace("\t", "\u2409")
 
 
 def excel_frame(frame: pd.DataFrame) -> pd.DataFrame:

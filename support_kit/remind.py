@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import dates
 from .config import PREFIX
+from .control_chars import for_list
 from .desk import Desk
 from .errors import SupportKitError
 from .mail import (
@@ -105,9 +106,9 @@ class ReminderPlan:
         lines = [self.headline(), self.where()]
         for r in self.sendable.itertuples():
             link = "with link" if r.renewal_link else "no link"
-            lines.append(f"{r.customer_id:<12} {r.language}  {r.contact_email:<32} {link:<9} "
-                         f"{r.subject}")
-        lines += [f"{r.customer_id:<12} not sendable: {r.problem}"
+            lines.append(f"{for_list(r.customer_id):<12} {r.language}  "
+                         f"{for_list(r.contact_email):<32} {link:<9} {for_list(r.subject)}")
+        lines += [f"{for_list(r.customer_id):<12} not sendable: {r.problem}"
                   for r in self.skipped.itertuples()]
         return "\n".join(lines)
 
@@ -169,9 +170,10 @@ class SendResult:
                    if self.elsewhere else "") + ".")
 
     def __str__(self) -> str:
-        lines = [f"sent {m['customer_id']:<12} {m['language']}  {m['to']}" for m in self.sent]
-        lines += [f"not sent {m['customer_id']:<8} {m['to']}: {m['reason']}"
-                  for m in self.not_sent]
+        lines = [f"sent {for_list(m['customer_id']):<12} {m['language']}  {for_list(m['to'])}"
+                 for m in self.sent]
+        lines += [f"not sent {for_list(m['customer_id']):<8} {for_list(m['to'])}: "
+                  f"{for_list(m['reason'])}" for m in self.not_sent]
         return "\n".join([*lines, self.headline()])
 
     def _repr_html_(self, lang: str = "en") -> str:

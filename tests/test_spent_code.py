@@ -118,3 +118,23 @@ def _hash(callback_url):
 
     code = parse_qs(urlsplit(callback_url).query)["spapi_oauth_code"][0]
     return hashlib.sha256(code.encode()).hexdigest()
+
+
+def test_a_failed_exchange_reads_in_one_language(sandbox_env, desk_store, capsys,
+                                                  monkeypatch):
+    import requests
+
+    from .conftest import TEST_ENV
+
+    monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", Fernet.generate_key().decode())
+    callback = _callback(capsys, "C100005")
+    from urllib.parse import parse_qs, urlsplit
+
+    spent = requests.post(f"{sandbox_env.url}/auth/o2/token", timeout=5, data={  # elsewhere
+        "grant_type": "authorization_code", "client_id": TEST_ENV["SUPPORT_KIT_LWA_CLIENT_ID"],
+        "client_secret": TEST_ENV["SUPPORT_KIT_LWA_CLIENT_SECRET"],
+        "code": parse_qs(urlsplit(callback).query)["spapi_oauth_code"][0]})
+    assert spent.status_code == 200
+    code, out, err = run_cli(capsys, "verify-callback", callback, "--exchange", "--lang", "en")
+    assert code == 1 and "Exchanging the code failed" in out
+    assert "Live check with Amazon:" in out and "Live-Check" not in out

@@ -308,3 +308,15 @@ def test_the_desks_files_are_private_by_default(tmp_path, capsys):
     home.chmod(0o755)  # made by an older kit: taken back on the next opening
     assert run_cli(capsys, "note", "C100001", "again")[0] == 0
     assert oct(home.stat().st_mode & 0o777) == "0o700"
+
+
+def test_line_feeds_and_bidi_controls_make_no_fake_lines(desk_store, capsys):
+    fake = "called\n2026-12-04 09:00  boss         Renewed\u202eevil"
+    assert run_cli(capsys, "note", "C100001", fake)[0] == 0
+    assert run_cli(capsys, "note", "C100001", "second\tnote")[0] == 0
+    code, out, _err = run_cli(capsys, "history", "C100001", "--lang", "en")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2  # one line per event, whatever the note holds
+    assert "called\u240a2026-12-04 09:00" in out and "\\u202eevil" in out
+    assert "\u202e" not in out and "second\u2409note" in out
+    assert run_json(capsys, "history", "C100001")[1]["detail"]["text"] == fake  # kept as is

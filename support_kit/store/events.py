@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from ..control_chars import for_list
 from ..customers import mask_secrets
 from ..errors import SupportKitError
 from ..texts import format_date, text
@@ -101,8 +102,8 @@ class Timeline:
     def __str__(self) -> str:
         if not self.events:
             return text(self.lang, "event.none", customer_id=self.customer_id)
-        return "\n".join(f"{self.local(e)}  {e.agent:<12} {e.label(self.lang):<22} "
-                         f"{e.summary(self.lang)}".rstrip() for e in self.events)
+        return "\n".join(f"{self.local(e)}  {for_list(e.agent):<12} {e.label(self.lang):<22} "
+                         f"{for_list(e.summary(self.lang))}".rstrip() for e in self.events)
 
     def _repr_html_(self) -> str:
         return render("timeline.html", timeline=self, lang=self.lang)
