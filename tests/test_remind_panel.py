@@ -15,7 +15,8 @@ from .test_widgets import all_html
 def panel_on(path, server, tmp_path) -> ReportPanel:
     settings = load_settings(TEST_ENV | {"SUPPORT_KIT_SMTP_URL": server.url(),
                                          "SUPPORT_KIT_MAIL_FROM": MAIL_FROM})
-    return ReportPanel(Desk(settings, load(path)), out_dir=tmp_path / "out")
+    return ReportPanel(Desk(settings, load(path)), out_dir=tmp_path / "out",
+                       lang="en")  # the English page (German: test_remind_language.py)
 
 
 def test_preview_then_send_with_a_progress_bar(tmp_path):
