@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .dates import parse_day
 from .errors import SupportKitError
-from .texts import format_date, text
+from .texts import DEFAULT_LANGUAGE, format_date, text
 
 SETTING = "SUPPORT_KIT_LWA_SECRET_EXPIRES"
 #: Amazon notifies 90, 60, 30, ... days ahead: from 90 days the desk says "plan the
@@ -55,7 +55,7 @@ class ClientSecret:
         """How loud the banner is: ``warn`` (plan the rotation), ``urgent``, or ``""``."""
         return BANNER_TONE.get(self.state, "")
 
-    def banner(self, lang: str = "de") -> str:
+    def banner(self, lang: str = DEFAULT_LANGUAGE) -> str:
         """The warning every panel and the CLI show from 90 days before expiry, else ``""``."""
         if not self.tone:
             return ""

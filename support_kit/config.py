@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from .app_credentials import parse_expiry
 from .dates import DEFAULT_TIMEZONE, parse_day, zone
 from .errors import SupportKitError
+from .texts import CUSTOMER_LANGUAGES, DEFAULT_CUSTOMER_LANGUAGE
 
 PREFIX = "SUPPORT_KIT_"
 NAMES = (
@@ -119,7 +120,7 @@ class Settings:
     mail_from: str | None = None
     lwa_secret_expires: dt.date | None = None
     #: the language of customers whose ``language`` is empty (what sellers read)
-    customer_language: str = "de"
+    customer_language: str = DEFAULT_CUSTOMER_LANGUAGE
     #: the day the app gained a role: older authorizations must be renewed (Amazon)
     roles_changed_on: dt.date | None = None
     demo: bool = False
@@ -232,7 +233,6 @@ def _secret_expires(env: Mapping[str, str], timezone: str, client_id: str) -> dt
 
 def _customer_language(value: str) -> str:
     """``SUPPORT_KIT_CUSTOMER_LANGUAGE``: one of the languages sellers read, default German."""
-    from .texts import CUSTOMER_LANGUAGES, DEFAULT_CUSTOMER_LANGUAGE
 
     code = value.lower()
     if code and code not in CUSTOMER_LANGUAGES:

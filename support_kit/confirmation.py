@@ -27,7 +27,7 @@ from .renewal import CallbackResult
 from .store import Event, Renewal, Store, utc
 from .store.authorizations import vault_for, with_desk_renewals
 from .store.vault import KEY_SETTING
-from .texts import format_date, text
+from .texts import DEFAULT_LANGUAGE, format_date, text
 from .views import render
 
 STATUSES = ("renewed", "already_renewed", "in_progress", "failed")
@@ -53,7 +53,7 @@ class Confirmation:
     message: str
     renewal: Renewal | None = None
     live: LiveResult | None = None
-    lang: str = "de"
+    lang: str = DEFAULT_LANGUAGE
     problem: str | None = None  # amazon_problem, store_problem: what failed, for programs
 
     @property
@@ -93,7 +93,7 @@ def _when(renewal: Renewal, settings: Settings, lang: str) -> dict[str, str]:
 
 
 def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings: Settings,
-                    amazon: Settings, store: Store, lang: str = "de",
+                    amazon: Settings, store: Store, lang: str = DEFAULT_LANGUAGE,
                     as_of: dt.date | None = None, now: dt.datetime | None = None,
                     client: AmazonClient | None = None) -> Confirmation:
     """Exchange a verified callback's code once, keep the token sealed, check it live.

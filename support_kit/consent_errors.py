@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from .errors import SupportKitError
-from .texts import customer_language, text
+from .texts import DEFAULT_LANGUAGE, customer_language, text
 from .views import render
 
 #: Every code the desk can explain, in the order Amazon's page lists them.
@@ -109,7 +109,8 @@ def normalise(raw: str) -> str | None:
     return None
 
 
-def explain(code: str, lang: str = "de", seller_lang: str | None = None) -> ConsentError:
+def explain(code: str, lang: str = DEFAULT_LANGUAGE, seller_lang: str | None = None
+            ) -> ConsentError:
     """Cause and remedy of a consent-page error code (any case), in ``lang``; what to tell
     the seller in ``seller_lang`` (de, en, fr, it, es; default ``lang``).
 

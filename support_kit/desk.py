@@ -188,7 +188,7 @@ class Desk:
         """The customer's most urgent authorization, evaluated."""
         return rules.most_urgent(self.authorizations(customer_id))
 
-    def diagnose(self, customer_id: str, lang: str = "de") -> Diagnosis:
+    def diagnose(self, customer_id: str, lang: str = DEFAULT_LANGUAGE) -> Diagnosis:
         return from_frame(self.authorizations(customer_id), self.today, lang)
 
     def live_check(self, customer_id: str) -> LiveResult:
@@ -234,7 +234,7 @@ class Desk:
             link = self.link(customer_id, lang=lang)
         return reply_draft(row, link, lang, every)
 
-    def verify(self, url: str, lang: str = "de", customer_id: str | None = None
+    def verify(self, url: str, lang: str = DEFAULT_LANGUAGE, customer_id: str | None = None
                ) -> CallbackResult:
         """Check a callback; with ``customer_id`` (the one on screen) only for that customer."""
         return self.keeper.verify_callback(url, self.today, lang, customer_id)
@@ -244,7 +244,7 @@ class Desk:
         ``callback_rejected``); a callback whose renewal is already kept records nothing."""
         self._local("Recording a callback check").record_callback(result, on_screen)
 
-    def confirm(self, callback: CallbackResult, lang: str = "de") -> Confirmation:
+    def confirm(self, callback: CallbackResult, lang: str = DEFAULT_LANGUAGE) -> Confirmation:
         """Exchange the verified callback's code once, keep the token, check it live."""
         confirmation = self.keeper.confirm(callback, self.as_of, lang)
         self.refresh()
@@ -304,14 +304,14 @@ class Desk:
         integration: a :class:`~support_kit.config.Secret`, never shown."""
         return self.keeper.refresh_token(customer_id, self.today)
 
-    def history(self, customer_id: str, lang: str = "de") -> Timeline:
+    def history(self, customer_id: str, lang: str = DEFAULT_LANGUAGE) -> Timeline:
         """The customer's events, newest first."""
         self.customers.find(customer_id)  # a clear error for an unknown id
         return Timeline(customer_id, tuple(self.keeper.history(customer_id)), lang,
                         self.settings.timezone)
 
     def note(self, customer_id: str, note: str, contacted: bool = False,
-             lang: str = "de") -> Event:
+             lang: str = DEFAULT_LANGUAGE) -> Event:
         """Keep a note; ``contacted`` records it as a ``contacted`` event."""
         self.customers.find(customer_id)
         if not note.strip():

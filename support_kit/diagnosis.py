@@ -10,7 +10,7 @@ import pandas as pd
 from . import dates, rules
 from .customers import CustomerList
 from .dates import DEFAULT_TIMEZONE
-from .texts import days_text, format_date, language, text
+from .texts import DEFAULT_LANGUAGE, days_text, format_date, language, text
 from .views import render
 
 
@@ -158,7 +158,8 @@ class Diagnosis:
 
 
 def diagnose(customers: CustomerList, customer_id: str, as_of: dt.date | None = None,
-             lang: str = "de", timezone: str = DEFAULT_TIMEZONE, **settings_rules) -> Diagnosis:
+             lang: str = DEFAULT_LANGUAGE, timezone: str = DEFAULT_TIMEZONE,
+             **settings_rules) -> Diagnosis:
     """Diagnose one customer of ``customers`` (a clear error when the id is unknown);
     ``settings_rules`` are :attr:`support_kit.config.Settings.rules`."""
     as_of = as_of or dates.today(timezone)
@@ -166,7 +167,7 @@ def diagnose(customers: CustomerList, customer_id: str, as_of: dt.date | None = 
     return from_frame(frame, as_of, lang)
 
 
-def from_frame(frame: pd.DataFrame, as_of: dt.date, lang: str = "de") -> Diagnosis:
+def from_frame(frame: pd.DataFrame, as_of: dt.date, lang: str = DEFAULT_LANGUAGE) -> Diagnosis:
     """The diagnosis of one customer's evaluated rows (one per authorization): the most
     urgent one on top, every one in ``authorizations``."""
     return from_row(rules.most_urgent(frame), as_of, lang, frame)
@@ -176,7 +177,7 @@ def _date(value: object) -> dt.date | None:
     return None if pd.isna(value) else pd.Timestamp(value).date()
 
 
-def authorizations(frame: pd.DataFrame, lang: str = "de") -> tuple[Authorization, ...]:
+def authorizations(frame: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> tuple[Authorization, ...]:
     """Each evaluated row as an :class:`Authorization`, most urgent first."""
     order = list(rules.SITUATIONS)
     rows = sorted((r for _, r in frame.iterrows()), key=lambda r: (
@@ -193,7 +194,7 @@ def authorizations(frame: pd.DataFrame, lang: str = "de") -> tuple[Authorization
         situation=str(r["situation"])) for r in rows)
 
 
-def from_row(row: pd.Series, as_of: dt.date, lang: str = "de",
+def from_row(row: pd.Series, as_of: dt.date, lang: str = DEFAULT_LANGUAGE,
              every: pd.DataFrame | None = None) -> Diagnosis:
     """Build the diagnosis of one row of :func:`support_kit.rules.evaluate`; ``every`` holds
     all the customer's rows (authorizations), default just this one."""

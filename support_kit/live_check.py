@@ -28,7 +28,7 @@ from .config import Secret, Settings
 from .customers import CustomerList
 from .errors import SupportKitError
 from .stoppable import completed
-from .texts import text
+from .texts import DEFAULT_LANGUAGE, language, text
 from .views import render
 
 LIVE_STATES = ("alive", "expired", "revoked", "no_token", "app_credentials_invalid",
@@ -64,35 +64,50 @@ class LiveResult:
     causes: tuple[str, ...] = ()
     #: the region of the authorization checked (a seller may hold one in NA, EU and FE)
     region: str | None = None
+    #: the language a notebook shows it in (not part of the result: never compared or sent)
+    shown_in: str = field(default=DEFAULT_LANGUAGE, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        del data["shown_in"]
         data["marketplaces"] = list(self.marketplaces)
         data["findings"] = list(self.findings)
         data["causes"] = list(self.causes)
         return data
 
-    def cause_texts(self, lang: str = "de") -> list[str]:
+    def cause_texts(self, lang: str = DEFAULT_LANGUAGE) -> list[str]:
         """Each likely cause of an ``access_denied`` in words, most likely first."""
         return [text(lang, f"live_cause.{c}") for c in self.causes]
 
-    def next_step(self, lang: str = "de") -> str:
+    def next_step(self, lang: str = DEFAULT_LANGUAGE) -> str:
         """What to do first: the most likely cause's step (empty when nothing is denied)."""
         return text(lang, f"live_cause_step.{self.causes[0]}") if self.causes else ""
 
-    def label(self, lang: str = "de") -> str:
+    def label(self, lang: str = DEFAULT_LANGUAGE) -> str:
         if self.app_problem:
             return text(lang, f"app_problem.{self.app_problem}")
         return text(lang, f"live_state.{self.live_state}")
 
-    def plan_text(self, lang: str = "de") -> str:
+    def plan_text(self, lang: str = DEFAULT_LANGUAGE) -> str:
         """The selling plan Amazon reports, or why it was not checked."""
         if self.plan_check in ("", "checked"):
             return self.selling_plan or ""
         return text(lang, f"plan_check.{self.plan_check}")
 
+    def html(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The result as HTML in ``lang`` (the result keeps ids; any language renders it)."""
+        return render("live_result.html", r=self, lang=language(lang))
+
     def _repr_html_(self) -> str:
-        return render("live_result.html", r=self, lang="de")
+        return self.html(self.shown_in)
+
+    def shown_in_language(self, lang: str) -> LiveResult:
+        """The same result, shown in ``lang`` by a notebook (``_repr_html_``).
+
+        >>> "Token works" in LiveResult("C1", "alive").shown_in_language("en")._repr_html_()
+        True
+        """
+        return dataclasses.replace(self, shown_in=language(lang))
 
 
 @dataclass

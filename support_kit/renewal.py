@@ -21,7 +21,7 @@ from . import marketplaces, rules
 from .config import Secret, Settings
 from .customers import CustomerList
 from .errors import SupportKitError
-from .texts import customer_language, format_date, text, texts
+from .texts import DEFAULT_LANGUAGE, customer_language, format_date, text, texts
 from .views import render
 
 DEFAULT_VALID_DAYS = 7
@@ -197,7 +197,7 @@ def instructions(lang: str, url: str | None, valid_until: str = "") -> str:
 
 
 def verify_callback(url: str, customers: CustomerList, settings: Settings,
-                    lang: str = "de", now: dt.datetime | None = None,
+                    lang: str = DEFAULT_LANGUAGE, now: dt.datetime | None = None,
                     customer_id: str | None = None) -> CallbackResult:
     """Check that a callback URL comes from our link, for that customer's own seller account.
 

@@ -20,7 +20,7 @@ DEFAULT_LANGUAGE = "de"
 #: What sellers may read: another code gets English, an empty one the desk's default
 #: (``SUPPORT_KIT_CUSTOMER_LANGUAGE``, default German).
 CUSTOMER_LANGUAGES = ("de", "en", "fr", "it", "es")
-DEFAULT_CUSTOMER_LANGUAGE = "de"
+DEFAULT_CUSTOMER_LANGUAGE = DEFAULT_LANGUAGE  # SUPPORT_KIT_CUSTOMER_LANGUAGE overrides it
 #: The catalogue's keys (dotted prefixes) a seller reads: present in every customer
 #: language with the same placeholders (tests/test_texts_languages.py checks it).
 SELLER_KEYS = ("app_name", "support_contact", "date", "reply", "renewal", "gap.reply",

@@ -25,7 +25,7 @@ from .exports import write_csv
 from .folders import private_folder
 from .live_check import check_one, classify_lwa_error
 from .renewal import renewal_link, verify_callback
-from .texts import format_date, text, value_label
+from .texts import DEFAULT_LANGUAGE, format_date, text, value_label
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class TrainingWorld:
         return "https://desk.example/callback?" + urlencode(params)
 
     def callback(self, customer_id: str, seller: str | None = None, code: bool = True,
-                 days_later: int = 0, lang: str = "de"):
+                 days_later: int = 0, lang: str = DEFAULT_LANGUAGE):
         return verify_callback(self.callback_url(customer_id, seller, code), self.customers,
                                self.settings, lang=lang,
                                now=self.now + dt.timedelta(days=days_later))
@@ -247,7 +247,8 @@ class Scenario:
         """What the question shows: the record, the address or the answer it asks about."""
         return self.shows(world, lang)
 
-    def expected(self, world: TrainingWorld, lang: str = "de") -> tuple[str, str, str, str]:
+    def expected(self, world: TrainingWorld, lang: str = DEFAULT_LANGUAGE
+                 ) -> tuple[str, str, str, str]:
         """``(diagnosis, action, reason, faq passage)``, computed by the core."""
         diagnosis, reason = self.derive(world, lang)
         action, faq = NEXT_ACTION[diagnosis]
@@ -319,7 +320,7 @@ class Quiz:
 
     world: TrainingWorld = field(default_factory=TrainingWorld)
     scenarios: tuple[Scenario, ...] = SCENARIOS
-    lang: str = "de"
+    lang: str = DEFAULT_LANGUAGE
     answers: list[Answer] = field(default_factory=list)
     _expected: dict[int, tuple[str, str, str, str]] = field(default_factory=dict)
 

@@ -41,6 +41,7 @@ from ..renewal import (
 from ..store import Event, Store
 from ..store.authorizations import with_desk_renewals
 from ..store.sends import SendClaim
+from ..texts import DEFAULT_LANGUAGE
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # as urlsplit gives the host
 
@@ -217,7 +218,7 @@ class LocalKeeper:
         self.event("link_made", customer_id, link_detail(link), as_of=as_of)
         return link
 
-    def verify_callback(self, url: str, as_of: dt.date | None, lang: str = "de",
+    def verify_callback(self, url: str, as_of: dt.date | None, lang: str = DEFAULT_LANGUAGE,
                         customer_id: str | None = None) -> CallbackResult:
         """Check a callback; with ``customer_id`` (the one on screen) only for that one."""
         result = verify_callback(url, self.current(as_of), self.amazon(as_of), lang=lang,
@@ -239,7 +240,7 @@ class LocalKeeper:
                    seller_id=result.selling_partner_id)
 
     def confirm(self, callback: CallbackResult, as_of: dt.date | None,
-                lang: str = "de") -> Confirmation:
+                lang: str = DEFAULT_LANGUAGE) -> Confirmation:
         """Exchange the verified callback's code once, keep the token, check it live."""
         return confirm_renewal(callback, self.listed, self.settings,
                                self.amazon_for(callback, as_of), self.store, lang=lang,

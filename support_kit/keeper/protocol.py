@@ -16,6 +16,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from ..texts import DEFAULT_LANGUAGE
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -76,12 +78,12 @@ class Keeper(Protocol):
                      draft: bool = False, valid_days: int | None = None) -> RenewalLink:
         """Sign a consent link and record ``link_made``."""
 
-    def verify_callback(self, url: str, as_of: dt.date, lang: str = "de",
+    def verify_callback(self, url: str, as_of: dt.date, lang: str = DEFAULT_LANGUAGE,
                         customer_id: str | None = None) -> CallbackResult:
         """Check a callback URL and record ``callback_verified`` or ``callback_rejected``."""
 
     def confirm(self, callback: CallbackResult, as_of: dt.date | None,
-                lang: str = "de") -> Confirmation:
+                lang: str = DEFAULT_LANGUAGE) -> Confirmation:
         """Exchange a verified callback's code once, keep the token sealed, record."""
 
     def live_check(self, customer_id: str, as_of: dt.date) -> LiveResult:

@@ -35,6 +35,7 @@ from ..renewal import CallbackResult, NoLink, RenewalLink
 from ..store import Event
 from ..store.authorizations import with_desk_renewals
 from ..store.sends import SendClaim
+from ..texts import DEFAULT_LANGUAGE
 from . import wire
 from .protocol import AGENT_KINDS
 
@@ -197,14 +198,14 @@ class RemoteKeeper:
             message_lang=message_lang, redirect_uri=redirect_uri, draft=draft,
             valid_days=valid_days))
 
-    def verify_callback(self, url: str, as_of: dt.date | None, lang: str = "de",
+    def verify_callback(self, url: str, as_of: dt.date | None, lang: str = DEFAULT_LANGUAGE,
                         customer_id: str | None = None) -> CallbackResult:
         data = self._call("POST", "callback", url=url, lang=lang, customer_id=customer_id,
                           as_of=as_of.isoformat() if as_of else None)
         return wire.callback_from_dict(data, url)
 
     def confirm(self, callback: CallbackResult, as_of: dt.date | None,
-                lang: str = "de") -> Confirmation:
+                lang: str = DEFAULT_LANGUAGE) -> Confirmation:
         if callback.url is None:
             raise SupportKitError("Only a callback checked at this desk can be confirmed: "
                                   "check the callback address first.")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import rules
+from ..texts import DEFAULT_LANGUAGE
 
 WEEKS = 12
 _COLOURS = {"expired": "#c62828", "revoked": "#6a1b9a", "expiring": "#ef6c00",
@@ -39,7 +40,7 @@ def timeline(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     return table
 
 
-def render_png(frame: pd.DataFrame, as_of: dt.date, lang: str = "de") -> bytes:
+def render_png(frame: pd.DataFrame, as_of: dt.date, lang: str = DEFAULT_LANGUAGE) -> bytes:
     """The timeline as a PNG (matplotlib, headless), labelled in ``lang``."""
     import matplotlib
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from ..control_chars import for_list
 from ..customers import mask_secrets
 from ..errors import SupportKitError
-from ..texts import format_date, text
+from ..texts import DEFAULT_LANGUAGE, format_date, text
 from ..views import render
 
 EVENT_KINDS = ("link_made", "contacted", "reminder_sent", "live_checked", "callback_verified",
@@ -58,10 +58,10 @@ class Event:
                 "customer_id": self.customer_id, "seller_id": self.seller_id,
                 "detail": self.detail}
 
-    def label(self, lang: str = "de") -> str:
+    def label(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return text(lang, f"event.{self.kind}")
 
-    def summary(self, lang: str = "de") -> str:
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
         """The detail in one line for people: the note's text, the state, the problems."""
         d = self.detail
         parts = [str(d[k]) for k in ("text", "state", "channel") if d.get(k)]
@@ -82,7 +82,7 @@ class Timeline:
 
     customer_id: str
     events: tuple[Event, ...]
-    lang: str = "de"
+    lang: str = DEFAULT_LANGUAGE
     timezone: str = "Europe/Berlin"
 
     def __iter__(self):

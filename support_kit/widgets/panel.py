@@ -12,7 +12,7 @@ from IPython.display import display
 
 from ..customers import mask_secrets
 from ..problems import is_fixable, one_line, problem_line
-from ..texts import text
+from ..texts import DEFAULT_LANGUAGE, text
 
 
 def in_app() -> bool:
@@ -32,7 +32,7 @@ class Panel:
     collapsible section; it never fails silently and never shows a secret.
     """
 
-    lang = "de"
+    lang = DEFAULT_LANGUAGE
     _opened = False
 
     def __init__(self) -> None:
@@ -129,7 +129,7 @@ class Panel:
         return run
 
 
-def demo_banner(lang: str = "de") -> widgets.HTML:
+def demo_banner(lang: str = DEFAULT_LANGUAGE) -> widgets.HTML:
     """The visible "demo data" banner."""
     return widgets.HTML(
         f'<div class="sk-demo-banner" style="background:#fff3cd;border:1px solid #f0c36d;'
@@ -137,7 +137,7 @@ def demo_banner(lang: str = "de") -> widgets.HTML:
         f'{html.escape(text(lang, "demo_banner"))}</div>')
 
 
-def banners(desk: Any, lang: str = "de") -> list[widgets.HTML]:
+def banners(desk: Any, lang: str = DEFAULT_LANGUAGE) -> list[widgets.HTML]:
     """The banners every panel shows on top: demo data, and the app's own LWA client secret
     from 90 days before it expires, urgent from 30 (every seller stops then; nobody needs
     to re-authorize)."""

@@ -19,7 +19,7 @@ from ..report.labels import change_label, for_display
 from ..report.model import table_of
 from ..report.selection import LIST_FILES, WITHIN_DAYS, within, write_list
 from ..report.staging import written_whole
-from ..texts import LANGUAGES, format_date, language, text, value_label
+from ..texts import DEFAULT_LANGUAGE, LANGUAGES, format_date, language, text, value_label
 from ..views import render
 from .download import download_link
 from .panel import Panel, banners
@@ -61,7 +61,7 @@ class ReportPanel(Panel):
     """
 
     def __init__(self, desk: Desk | None = None, out_dir: str | Path | None = None,
-                 lang: str = "de"):
+                 lang: str = DEFAULT_LANGUAGE):
         self.lang = language(lang)
         super().__init__()
         self.desk = desk or Desk.open()

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..texts import text
+from ..texts import DEFAULT_LANGUAGE, text
 
 
 class Section:
@@ -35,7 +35,7 @@ class Section:
         self.widget = widgets.VBox([self.heading, self.body])
         self.widget.add_class(f"sk-{panel}")  # the panel's styles and its page's selectors
         self.widget.add_class("sk-section")
-        self._lang = "de"
+        self._lang = DEFAULT_LANGUAGE
         #: Called before the section is displayed (the panel's :meth:`Panel.opened`).
         self.before_display: Callable[[], None] | None = None
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import ipywidgets as widgets
+import pandas as pd
 
 from ..confirmation import Confirmation
 from ..consent_errors import ConsentError, explain
 from ..desk import Desk
-from ..diagnosis import Diagnosis
+from ..diagnosis import Diagnosis, from_frame
 from ..live_check import LiveResult
 from ..renewal import CallbackResult, RenewalLink
 from ..replies import ReplyDraft
-from ..texts import days_text, format_date, text
+from ..texts import DEFAULT_LANGUAGE, days_text, format_date, text
 from ..views import render
 from .panel import Panel, banners
 from .section import Section, Sections
@@ -37,6 +38,9 @@ class Case:
     callback: CallbackResult | None = None
     confirmed: Confirmation | None = None
     consent_error: ConsentError | None = None
+    #: the customer's evaluated rows (one per authorization): a language switch formats
+    #: them again, it does not evaluate them again
+    rows: pd.DataFrame | None = field(default=None, repr=False)
 
 
 class TroubleshootPanel(Panel):
@@ -48,7 +52,8 @@ class TroubleshootPanel(Panel):
     'expired'
     """
 
-    def __init__(self, desk: Desk | None = None, customer_id: str = "", lang: str = "de"):
+    def __init__(self, desk: Desk | None = None, customer_id: str = "",
+                 lang: str = DEFAULT_LANGUAGE):
         self.lang = lang
         super().__init__()
         self.desk = desk or Desk.open()
@@ -197,18 +202,40 @@ class TroubleshootPanel(Panel):
             control.description = text(self.lang, key)
         self.note_text.placeholder = text(self.lang, "desk.note_placeholder")
         self.search.placeholder = text(self.lang, "ui.search_placeholder")
-        self.reshow()
+        self._show_case()
+
+    def _show_case(self) -> None:
+        """The case on screen in the page's language: what was found and done is kept (ids
+        and evaluated rows) and only shown again; the agent's reply edits and note stay."""
+        case = self.case
+        if case.diagnosis is None:
+            return
+        case.diagnosis = from_frame(case.rows, self.desk.today, self.lang)
+        self.diagnosis_view.value = case.diagnosis._repr_html_()
+        if case.live is not None:
+            self.live_view.value = case.live.html(self.lang)
+        if case.link is not None:
+            self.link_view.value = render("copy_link.html", link=case.link,
+                                          copy=text(self.lang, "ui.copy"))
+        if case.callback is not None:
+            self.callback_view.value = case.callback._repr_html_() + (
+                case.confirmed._repr_html_(self.lang) if case.confirmed else "")
+        if case.consent_error is not None:
+            self.explain_code()
+        self._update_mailto()
+        self.show_history()
+        self._update_ticket()
 
     def reshow(self) -> None:
-        """Show the customer on screen again from the desk (a renewal, another language, a
-        refresh): every part follows at once; what the agent did here stays."""
+        """Show the customer on screen again from the desk (a renewal, a refresh): every
+        part follows at once; what the agent did here stays."""
         if self.case.diagnosis is None:
             return
         kept = self.case
         self.show(kept.diagnosis.customer_id)
         if kept.live is not None:  # what the agent did stays, in the new language
             self.case.live = kept.live
-            self.live_view.value = render("live_result.html", r=kept.live, lang=self.lang)
+            self.live_view.value = kept.live.html(self.lang)
         if kept.callback is not None:
             self.case.callback, self.case.confirmed = kept.callback, kept.confirmed
             self.callback_view.value = kept.callback._repr_html_() + (
@@ -228,8 +255,9 @@ class TroubleshootPanel(Panel):
 
     def show(self, customer_id: str) -> Case:
         """Diagnose ``customer_id`` and show it; clears what belonged to the previous one."""
-        diagnosis = self.desk.diagnose(customer_id, self.lang)
-        self.case = Case(diagnosis=diagnosis)
+        rows = self.desk.authorizations(customer_id)
+        diagnosis = from_frame(rows, self.desk.today, self.lang)
+        self.case = Case(diagnosis=diagnosis, rows=rows)
         self.diagnosis_view.value = diagnosis._repr_html_()
         for view in (self.live_view, self.link_view, self.callback_view, self.mailto_view,
                      self.live_status, self.link_status, self.verify_status, self.note_status):
@@ -264,7 +292,7 @@ class TroubleshootPanel(Panel):
         self.say("…", "busy")
         result = self.desk.live_check(customer_id)
         self.case.live = result
-        self.live_view.value = render("live_result.html", r=result, lang=self.lang)
+        self.live_view.value = result.html(self.lang)
         self.show_history()
         self._update_ticket()
         self.say(f"{customer_id}: {result.label(self.lang)}",

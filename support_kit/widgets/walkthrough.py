@@ -17,7 +17,7 @@ from ..config import load_settings
 from ..desk import Desk
 from ..folders import training_dir
 from ..renewal import CallbackResult, verify_callback
-from ..texts import LANGUAGES, text
+from ..texts import DEFAULT_LANGUAGE, LANGUAGES, text
 from ..training import STEPS, Answer, Quiz, TrainingWorld, diagnosis_label
 from ..views import render
 from .download import download_link
@@ -60,7 +60,7 @@ class Walkthrough(Panel):
     ('button', '<p class="sk-p')
     """
 
-    def __init__(self, desk: Desk | None = None, lang: str = "de", trainee: str = "",
+    def __init__(self, desk: Desk | None = None, lang: str = DEFAULT_LANGUAGE, trainee: str = "",
                  answers_dir: str | Path | None = None):
         self.lang = lang
         super().__init__()
