@@ -220,11 +220,17 @@ class TroubleshootPanel(Panel):
         if case.callback is not None:
             self.callback_view.value = case.callback._repr_html_() + (
                 case.confirmed._repr_html_(self.lang) if case.confirmed else "")
+        elif not case.diagnosis.link_allowed:
+            self._show_no_link()
         if case.consent_error is not None:
             self.explain_code()
+        for view in (self.live_status, self.link_status, self.verify_status, self.note_status):
+            view.value = ""  # feedback on a press, said in the language of the press
         self._update_mailto()
         self.show_history()
         self._update_ticket()
+        self.say(f"{case.diagnosis.customer_id}: {case.diagnosis.situation_label}",
+                 at=self.status)
 
     def reshow(self) -> None:
         """Show the customer on screen again from the desk (a renewal, a refresh): every
@@ -264,10 +270,7 @@ class TroubleshootPanel(Panel):
             view.value = ""
         self.link_button.disabled = not diagnosis.link_allowed  # the rules say why not:
         if not diagnosis.link_allowed:
-            self.link_view.value = (
-                '<div class="sk-no-link" style="color:#b71c1c;font-weight:600">'
-                + html.escape(text(self.lang, f"situation.{diagnosis.situation}.no_link",
-                                   customer_id=diagnosis.customer_id)) + "</div>")
+            self._show_no_link()
         self.callback_url.value = ""  # a callback belongs to one customer only
         self.note_text.value, self.contacted.value = "", False
         self.reply_text.value = self.desk.reply(customer_id, None).body
@@ -278,6 +281,14 @@ class TroubleshootPanel(Panel):
             self.sections[name].body.layout.display = ""
         self.say(f"{diagnosis.customer_id}: {diagnosis.situation_label}", at=self.status)
         return self.case
+
+    def _show_no_link(self) -> None:
+        """Why the rules allow no link for the customer on screen, beside the button."""
+        diagnosis = self.case.diagnosis
+        self.link_view.value = (
+            '<div class="sk-no-link" style="color:#b71c1c;font-weight:600">'
+            + html.escape(text(self.lang, f"situation.{diagnosis.situation}.no_link",
+                               customer_id=diagnosis.customer_id)) + "</div>")
 
     def _require_customer(self) -> str:
         if self.case.diagnosis is None:
