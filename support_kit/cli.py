@@ -150,7 +150,7 @@ def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
     desk = _desk(args, settings)  # in demo mode the link points at `support-kit sandbox`
     link = desk.link(args.customer_id, lang=args.lang, message_lang=args.lang or "en",
                      redirect_uri=args.redirect_uri, draft=args.draft,
-                     valid_days=args.valid_days)
+                     valid_days=args.valid_days, region=args.region)
     if args.json:
         _print_json(link.to_dict())
     else:
@@ -387,6 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what the seller reads; default: the customer's language")
     p.add_argument("--valid-days", type=int, default=7, metavar="N",
                    help="how long the link works (default 7 days: links go out by e-mail)")
+    p.add_argument("--region", choices=("NA", "EU", "FE"), type=str.upper,
+                   help="the authorization to renew (default: the customer's most urgent)")
     p.add_argument("--json", action="store_true")
 
     p = add("reply", "The reply draft for one customer (as the desk panel shows it).")

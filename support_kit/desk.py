@@ -202,11 +202,13 @@ class Desk:
 
     def link(self, customer_id: str, lang: str | None = None,
              message_lang: str | None = None, redirect_uri: str | None = None,
-             draft: bool = False, valid_days: int | None = None) -> RenewalLink:
-        """The signed consent link with the customer's instructions (``link_made``)."""
+             draft: bool = False, valid_days: int | None = None,
+             region: str | None = None) -> RenewalLink:
+        """The signed consent link with the customer's instructions (``link_made``), for the
+        authorization in ``region`` (NA, EU, FE; default: the most urgent one)."""
         return self.keeper.renewal_link(customer_id, self.today, lang=lang,
                                         message_lang=message_lang, redirect_uri=redirect_uri,
-                                        draft=draft, valid_days=valid_days)
+                                        draft=draft, valid_days=valid_days, region=region)
 
     def reply(self, customer_id: str, link: RenewalLink | None) -> ReplyDraft:
         """The reply to the seller with ``link`` (none: the reply without a link); a seller

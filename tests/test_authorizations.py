@@ -89,6 +89,10 @@ def renew_one_region(listed, capsys, amazon):
     body = mails[0]["body"]
     assert "North America (US): expires on" in body and "Europe (DE)" not in body
 
+    eu = run_json(capsys, "link", "M1", "--input", listed, "--region", "eu")
+    assert eu["region"] == "EU" and "sellercentral" not in eu["url"]  # (the sandbox)
+    code, _, err = run_cli(capsys, "link", "M1", "--input", listed, "--region", "FE")
+    assert code == 2 and "no authorization in region FE" in err and "Traceback" not in err
     link = run_json(capsys, "link", "M1", "--input", listed)
     assert link["region"] == "NA"
     page = requests.get(link["url"], timeout=5).text  # Seller Central of the link's region

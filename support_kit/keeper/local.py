@@ -208,13 +208,14 @@ class LocalKeeper:
     # --- what needs a secret --------------------------------------------------------------
     def renewal_link(self, customer_id: str, as_of: dt.date, lang: str | None = None,
                      message_lang: str | None = None, redirect_uri: str | None = None,
-                     draft: bool = False, valid_days: int | None = None) -> RenewalLink:
+                     draft: bool = False, valid_days: int | None = None,
+                     region: str | None = None) -> RenewalLink:
         """Sign a consent link for the customer and record ``link_made``."""
         amazon = self.settings if self.lasting_links else self.amazon(as_of)
         link = renewal_link(self.current(as_of), customer_id, amazon,
                             redirect_uri=redirect_uri, draft=draft, lang=lang,
                             valid_days=DEFAULT_VALID_DAYS if valid_days is None else valid_days,
-                            message_lang=message_lang)
+                            message_lang=message_lang, region=region)
         self.event("link_made", customer_id, link_detail(link), as_of=as_of)
         return link
 

@@ -75,8 +75,10 @@ class Keeper(Protocol):
     # --- what needs a secret --------------------------------------------------------------
     def renewal_link(self, customer_id: str, as_of: dt.date, lang: str | None = None,
                      message_lang: str | None = None, redirect_uri: str | None = None,
-                     draft: bool = False, valid_days: int | None = None) -> RenewalLink:
-        """Sign a consent link and record ``link_made``."""
+                     draft: bool = False, valid_days: int | None = None,
+                     region: str | None = None) -> RenewalLink:
+        """Sign a consent link (for the authorization in ``region``, default the most urgent)
+        and record ``link_made``."""
 
     def verify_callback(self, url: str, as_of: dt.date, lang: str = DEFAULT_LANGUAGE,
                         customer_id: str | None = None) -> CallbackResult:

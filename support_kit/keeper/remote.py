@@ -192,11 +192,12 @@ class RemoteKeeper:
     # --- what needs a secret: done by the keeper ------------------------------------------
     def renewal_link(self, customer_id: str, as_of: dt.date, lang: str | None = None,
                      message_lang: str | None = None, redirect_uri: str | None = None,
-                     draft: bool = False, valid_days: int | None = None) -> RenewalLink:
+                     draft: bool = False, valid_days: int | None = None,
+                     region: str | None = None) -> RenewalLink:
         return wire.link_from_dict(self._call(
             "POST", "link", customer_id=customer_id, as_of=as_of.isoformat(), lang=lang,
             message_lang=message_lang, redirect_uri=redirect_uri, draft=draft,
-            valid_days=valid_days))
+            valid_days=valid_days, region=region))
 
     def verify_callback(self, url: str, as_of: dt.date | None, lang: str = DEFAULT_LANGUAGE,
                         customer_id: str | None = None) -> CallbackResult:

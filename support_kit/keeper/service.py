@@ -255,7 +255,7 @@ def link(keeper: LocalKeeper, body: dict) -> dict:
                                lang=body.get("lang"), message_lang=body.get("message_lang"),
                                redirect_uri=body.get("redirect_uri"),
                                draft=bool(body.get("draft")),
-                               valid_days=body.get("valid_days"))
+                               valid_days=body.get("valid_days"), region=body.get("region"))
     return made.to_dict()
 
 
