@@ -230,8 +230,8 @@ def cmd_live_check(args: argparse.Namespace, settings: Settings) -> int:
     if run.app_problem:
         print(f"APP PROBLEM: {run.app_problem}")
     for r in run.results:
-        extra = " ".join(filter(None, [r.plan_text("en"), ",".join(r.marketplaces),
-                                       ";".join(r.findings)]))
+        extra = " ".join(filter(None, [r.region and f"[{r.region}]", r.plan_text("en"),
+                                       ",".join(r.marketplaces), ";".join(r.findings)]))
         print(f"{for_list(r.customer_id):<12} {r.live_state:<24} {for_list(extra)} "
               f"{for_list(r.detail)}"
               + (f" [{r.request_id}]" if r.request_id else ""))

@@ -116,6 +116,8 @@ def renew_one_region(listed, capsys, amazon):
     checked = {r["customer_id"]: r for r in run_json(capsys, "live-check", "M1", "--input",
                                                      listed)["results"]}
     assert checked["M1"]["live_state"] == "alive"
+    code, out, _ = run_cli(capsys, "live-check", "M1", "--input", listed)
+    assert code == 0 and "[EU]" in out and "[NA]" in out  # one line per authorization
 
 
 def test_reminder_for_two_due_regions_names_both_with_their_links(tmp_path, capsys,
