@@ -124,11 +124,6 @@ class ReplyDraft:
         return f"To: {self.to}\nSubject: {self.subject}\n\n{self.body}"
 
 
-#: An authorization needs renewing in these situations (the reminder names them all).
-RENEW_SITUATIONS = ("expired", "revoked", "roles_changed", "expiring", "not_authorized",
-                    "bad_data")
-
-
 def authorization_lines(rows: pd.DataFrame, lang: str, links: pd.Series | None = None
                         ) -> list[str]:
     """One line per authorization of ``rows`` (evaluated, one customer) in the seller's

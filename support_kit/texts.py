@@ -22,7 +22,7 @@ DEFAULT_LANGUAGE = "de"
 CUSTOMER_LANGUAGES = ("de", "en", "fr", "it", "es")
 DEFAULT_CUSTOMER_LANGUAGE = DEFAULT_LANGUAGE  # SUPPORT_KIT_CUSTOMER_LANGUAGE overrides it
 #: The catalogue's keys (dotted prefixes) a seller reads: present in every customer
-#: language with the same placeholders (tests/test_texts_languages.py checks it).
+#: language with the same placeholders (tests/test_customer_languages.py checks it).
 SELLER_KEYS = ("app_name", "support_contact", "date", "reply", "renewal", "gap.reply",
                "gap.link_after", "situation.*.subject", "situation.*.reply_lead",
                "situation.*.reply_todo", "consent_error.*.seller", "authorizations")
