@@ -306,6 +306,31 @@ class Desk:
         integration: a :class:`~support_kit.config.Secret`, never shown."""
         return self.keeper.refresh_token(customer_id, self.today)
 
+    def worklist(self, limit: int = 20) -> pd.DataFrame:
+        """Who needs the desk today: expiring, or stopped within the reminder window, and
+        not contacted or reminded recently (the rule the reminders use), most urgent first:
+        the stopped (longest first), then the expiring (soonest first). One row per
+        customer (their most urgent authorization); reads only, records nothing.
+
+        >>> desk = Desk.open(as_of="2026-12-01", store="sqlite://")
+        >>> desk.worklist(3)[["customer_id", "state"]].values.tolist()[0][1]
+        'expired'
+        """
+        from .report import followup
+
+        frame = rules.evaluate(self.current().customers, self.today, self.settings.timezone,
+                               **self.settings.rules)
+        contacted = followup.contacts(self.store, self.today, self.settings.timezone)
+        frame = frame.assign(**followup.contact_columns(frame["customer_id"], contacted))
+        due = frame[followup.due_for_reminder(frame, self.today, self.settings.timezone)]
+        stopped = due["state"].isin(rules.STOPPED_STATES)
+        due = due.assign(_later=~stopped, _when=due["stopped_since"].where(stopped,
+                                                                          due["expires_on"]))
+        due = due.sort_values(["_later", "_when", "customer_id"], kind="stable")
+        columns = ["customer_id", "shop_name", "state", "days_left", "expires_on",
+                   "stopped_since", "last_contacted_at", "last_contacted_by"]
+        return due.drop_duplicates("customer_id")[columns].head(limit).reset_index(drop=True)
+
     def history(self, customer_id: str, lang: str = DEFAULT_LANGUAGE) -> Timeline:
         """The customer's events, newest first."""
         self.customers.find(customer_id)  # a clear error for an unknown id

@@ -86,3 +86,25 @@ def test_refresh_shows_what_others_recorded(desk):
     panel.refresh_button.click()
     assert "renews tonight" in panel.timeline_view.value
     assert "sk-error" not in panel.status.value
+
+
+def test_worklist_most_urgent_first_a_click_opens_and_contact_removes(today_desk):
+    desk = today_desk  # a contact is recorded now: the list of today
+    rows = desk.worklist()
+    assert rows["state"].iloc[0] in rules.STOPPED_STATES
+    stopped = rows["state"].isin(rules.STOPPED_STATES)
+    assert stopped.tolist() == sorted(stopped, reverse=True)  # the stopped before the expiring
+    assert rows.loc[stopped, "stopped_since"].is_monotonic_increasing
+    assert rows.loc[~stopped, "expires_on"].is_monotonic_increasing
+    panel = TroubleshootPanel(desk, lang="en")
+    first = rows["customer_id"].iloc[0]
+    assert panel.worklist.options[0][1] == first and "To do today" in panel.worklist_heading.value
+    assert panel.value.diagnosis is None  # listing opens nobody
+    panel.worklist.value = first  # the click
+    assert panel.value.diagnosis.customer_id == first
+    panel.note_text.value, panel.contacted.value = "called, renews today", True
+    panel.note_button.click()
+    assert first not in [value for _, value in panel.worklist.options]
+    panel.language.value = "de"
+    assert "Heute zu tun" in panel.worklist_heading.value
+    assert "gestoppt seit" in panel.worklist.options[0][0]

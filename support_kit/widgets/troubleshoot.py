@@ -66,6 +66,10 @@ class TroubleshootPanel(Panel):
                                    layout=widgets.Layout(width="460px"))
         self.suggestions = widgets.Select(options=[], rows=6, layout=widgets.Layout(
             width="460px", display="none"))
+        #: Who needs the desk today (:meth:`Desk.worklist`); picking one opens the customer.
+        self.worklist_heading = widgets.HTML()
+        self.worklist = widgets.Select(options=[], rows=8, layout=widgets.Layout(width="640px"))
+        self.worklist.add_class("sk-worklist")
         self.diagnosis_view = widgets.HTML()
         self.live_button = widgets.Button(description=text(lang, "ui.live_check"),
                                           icon="plug", layout=widgets.Layout(width="auto"))
@@ -106,6 +110,7 @@ class TroubleshootPanel(Panel):
 
         self.search.observe(self.guarded(self._on_search), names="value")
         self.suggestions.observe(self.guarded(self._on_pick), names="value")
+        self.worklist.observe(self.guarded(self._on_pick), names="value")
         self.language.observe(self.guarded(self._on_language), names="value")
         #: Feedback beside each action's button (the find step keeps the panel's own line).
         self.live_status, self.link_status, self.verify_status, self.note_status, \
@@ -126,7 +131,7 @@ class TroubleshootPanel(Panel):
             Section("troubleshoot", "start", None, [self.banner, self.language, self.guide]),
             Section("troubleshoot", "find", 1, [
                 widgets.HBox([self.search, self.refresh_button]), self.suggestions,
-                self.status, self.details]),
+                self.status, self.details, self.worklist_heading, self.worklist]),
             Section("troubleshoot", "diagnosis", 2, [self.diagnosis_view]),
             Section("troubleshoot", "live", 3, [self.live_button, self.live_status,
                                                 self.live_view]),
@@ -149,6 +154,7 @@ class TroubleshootPanel(Panel):
         self.widget = widgets.VBox(self.sections.widgets(), layout=widgets.Layout(width="100%"))
         self.widget.add_class("sk-troubleshoot")
         self._label()
+        self.guarded(self.show_worklist)()
         if customer_id:
             self.search.value = customer_id
 
@@ -172,9 +178,36 @@ class TroubleshootPanel(Panel):
         if ids:
             self.say(text(self.lang, "ui.pick"))
 
+    _picking = False
+
     def _on_pick(self, change: dict) -> None:
-        if change["new"]:
+        if change["new"] and not self._picking:
             self.show(change["new"])
+
+    def show_worklist(self) -> None:
+        """List who needs the desk today, most urgent first, in the page's language."""
+        from ..report.followup import QUIET_DAYS, STOPPED_WITHIN_DAYS
+
+        lang, rows = self.lang, self.desk.worklist()
+        options = []
+        for row in rows.itertuples():
+            stopped = row.state in ("expired", "revoked")
+            when = text(lang, "desk.worklist_stopped" if stopped else "desk.worklist_expiring",
+                        date=format_date((row.stopped_since if stopped else row.expires_on)
+                                         .date(), lang))
+            options.append((f"{row.customer_id} · {row.shop_name} · "
+                            f"{text(lang, f'state.{row.state}.label')} · {when}",
+                            row.customer_id))
+        key = "desk.worklist" if options else "desk.worklist_empty"
+        heading = text(lang, key, n=len(options), stopped=STOPPED_WITHIN_DAYS, quiet=QUIET_DAYS)
+        self.worklist_heading.value = f'<b class="sk-worklist-head">{html.escape(heading)}</b>'
+        self._picking = True  # new options: no customer opened by this
+        try:
+            self.worklist.options = options
+            self.worklist.value = None
+        finally:
+            self._picking = False
+        self.worklist.layout.display = "" if options else "none"
 
     def _label(self) -> None:
         """The texts of the panel that do not depend on the customer, in ``self.lang``."""
@@ -202,6 +235,7 @@ class TroubleshootPanel(Panel):
             control.description = text(self.lang, key)
         self.note_text.placeholder = text(self.lang, "desk.note_placeholder")
         self.search.placeholder = text(self.lang, "ui.search_placeholder")
+        self.show_worklist()
         self._show_case()
 
     def _show_case(self) -> None:
@@ -255,6 +289,7 @@ class TroubleshootPanel(Panel):
         """Everything as the store holds it now: renewals, notes and contacts of every agent
         and the terminal (the refresh button; a preheated page when it is opened)."""
         self.desk.refresh()
+        self.show_worklist()
         self.reshow()
         now = dt.datetime.now(ZoneInfo(self.desk.settings.timezone))
         self.say(text(self.lang, "ui.refreshed", time=now.strftime("%H:%M")))
@@ -385,6 +420,7 @@ class TroubleshootPanel(Panel):
         self.desk.note(customer_id, self.note_text.value, self.contacted.value, self.lang)
         self.note_text.value, self.contacted.value = "", False
         self.show_history()
+        self.show_worklist()  # a contacted seller leaves the list
         self.say(text(self.lang, "desk.note_saved"))
 
 

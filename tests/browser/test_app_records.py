@@ -63,3 +63,9 @@ def test_a_note_from_the_terminal_shows_on_a_preheated_page(voila, page):
     page.wait_for_selector(".sk-diagnosis[data-customer-id='C100005']", timeout=120_000)
     page.wait_for_selector(".sk-timeline .sk-event[data-kind='note']")
     assert "Rückruf Freitag, Terminal" in page.inner_text(".sk-timeline")
+    # the worklist: who needs the desk today; a click opens the customer
+    assert "Heute zu tun" in page.inner_text(".sk-worklist-head")
+    first = page.eval_on_selector(".sk-worklist select",
+                                  "s => s.options[0].textContent.trim().split(/\\s/)[0]")
+    page.select_option(".sk-worklist select", index=0)
+    page.wait_for_selector(f".sk-diagnosis[data-customer-id='{first}']")
