@@ -24,7 +24,7 @@ from .desk import Desk
 from .keeper import LocalKeeper
 from .problems import is_fixable, json_text, one_line, problem_line, shown_safely
 from .store import Store
-from .texts import CUSTOMER_LANGUAGES, LANGUAGES
+from .texts import CUSTOMER_LANGUAGES, DEFAULT_LANGUAGE, LANGUAGES
 
 EXIT_PROBLEM = 2
 
@@ -354,7 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("customer_id")
     input_option(p)
     as_of_option(p)
-    p.add_argument("--lang", choices=LANGUAGES, default="de", help="language of the texts")
+    p.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE,
+                   help="language of the texts")
     p.add_argument("--json", action="store_true", help="print a JSON object instead")
 
     p = add("report", "Write the bulk expiry report for all customers into a folder.")
@@ -363,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     input_option(p)
     as_of_option(p)
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report files")
-    p.add_argument("--lang", choices=LANGUAGES, default="de",
+    p.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE,
                    help="language of the workbook and the web page (CSV files keep ids)")
     reminder_options(p)
 
@@ -402,7 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("explain", "Explain an error code from Amazon's consent page: cause and remedy.")
     p.add_argument("code", help="e.g. MD1000, SPDC8143 or 'Invalid Access' (any case)")
-    p.add_argument("--lang", choices=LANGUAGES, default="de", help="language of the texts")
+    p.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE,
+                   help="language of the texts")
     p.add_argument("--seller-lang", choices=CUSTOMER_LANGUAGES,
                    help="language of what to tell the seller; default: --lang")
     p.add_argument("--json", action="store_true")
@@ -410,7 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("verify-callback", "Check a callback URL from Amazon belongs to our link and seller.")
     p.add_argument("url")
     input_option(p)
-    p.add_argument("--lang", choices=LANGUAGES, default="de")
+    p.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     p.add_argument("--exchange", action="store_true",
                    help="trade the code for tokens at the LWA endpoint (refresh token masked)")
     p.add_argument("--json", action="store_true")
@@ -425,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("history", "Show what the desk did for one customer, newest first.")
     p.add_argument("customer_id")
     input_option(p)
-    p.add_argument("--lang", choices=LANGUAGES, default="de")
+    p.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     p.add_argument("--json", action="store_true", help="a JSON list of events (at, agent, "
                    "kind, customer_id, seller_id, detail)")
 
@@ -435,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     input_option(p)
     p.add_argument("--contacted", action="store_true",
                    help="the seller was contacted: record a 'contacted' event with the text")
-    p.add_argument("--lang", choices=LANGUAGES, default="de")
+    p.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
 
     p = add("sandbox", "Run a local Amazon on 127.0.0.1 for demo, training and tests.")
     p.add_argument("--port", type=int, default=8765)
