@@ -106,6 +106,7 @@ def confirm_renewal(callback: CallbackResult, customers: CustomerList, settings:
         raise SupportKitError("Only a verified callback can be exchanged: " + str(callback))
     customer_id, seller = str(callback.customer_id), callback.selling_partner_id
     key = code_hash(callback)
+    store.recover_kept()  # a renewal kept aside while the store was busy: stored first
     known = store.renewal(key)
     if known is not None and known.customer_id != customer_id:
         return _used_elsewhere(known, customer_id, seller, callback, settings, lang)

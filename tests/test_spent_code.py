@@ -8,6 +8,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from cryptography.fernet import Fernet
 
 from support_kit.folders import data_dir
@@ -22,8 +23,9 @@ def _callback(capsys, customer_id):
     return confirm_consent(run_json(capsys, "link", customer_id)["url"]).headers["Location"]
 
 
+@pytest.mark.parametrize("then", ["next-command", "retry-in-the-same-process"])
 def test_a_store_locked_during_the_exchange_loses_no_token(sandbox_env, capsys, monkeypatch,
-                                                           tmp_path):
+                                                           tmp_path, then):
     database = tmp_path / "desk.sqlite"
     monkeypatch.setenv("SUPPORT_KIT_STORE", f"sqlite:///{database}?timeout=1")
     monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", Fernet.generate_key().decode())
@@ -61,7 +63,14 @@ def test_a_store_locked_during_the_exchange_loses_no_token(sandbox_env, capsys, 
     assert_no_canary(out + err + kept.read_text())
     sandbox_env.faults = Faults()
 
-    Store.close_all()  # the next command, as a new process would: the token is taken in
+    if then == "next-command":  # a new process opens the store: the token is taken in
+        Store.close_all()
+        code, _out, err = run_cli(capsys, "history", "C100005")
+        assert code == 0 and "kept 1 renewal(s)" in err and "C100005" in err
+    else:  # the agent presses the button again on the open page (the store stays open)
+        code, out, _err = run_cli(capsys, "verify-callback", callback, "--exchange",
+                                  "--lang", "en", "--json")
+        assert json.loads(out)["exchange"]["status"] == "already_renewed"
     history = run_json(capsys, "history", "C100005")
     assert [e["kind"] for e in history].count("renewed") == 1 and not kept.exists()
     assert run_json(capsys, "diagnose", "C100005")["authorized_source"] == "desk"
