@@ -60,6 +60,23 @@ def test_panel_code_field_explains_and_refuses_unknown_codes(demo):
     desk.close()
 
 
+def test_panel_tells_the_seller_in_their_language(tmp_path):
+    from support_kit.customers import load
+
+    from .conftest import customer, write_csv
+
+    listed = load(write_csv(tmp_path / "c.csv", [customer("F1", language="fr")]))
+    desk = Desk(load_settings({}), listed, AS_OF)
+    panel = TroubleshootPanel(desk, customer_id="F1", lang="de")
+    panel.consent_code.value = "Invalid Access"
+    panel.explain_button.click()
+    shown = panel.consent_view.value
+    assert "Keine Berechtigung" in shown and 'lang="fr"' in shown
+    assert "Für den Verkäufer (fr)" in shown and "Selling Partner Appstore" in shown
+    assert "Connectez-vous en tant qu'utilisateur principal" in shown.replace("&#39;", "'")
+    desk.close()
+
+
 def test_panel_refuses_a_link_in_the_panels_language(demo):
     desk = Desk(load_settings({}), demo, AS_OF)
     panel = TroubleshootPanel(desk, customer_id="C100010", lang="de")

@@ -379,9 +379,11 @@ class TroubleshootPanel(Panel):
                                   f'{html.escape(draft.to)}</a>')
 
     def explain_code(self) -> ConsentError:
-        """Explain the consent-page error code the seller's screenshot shows."""
+        """Explain the consent-page error code the seller's screenshot shows: cause and
+        remedy in the page's language, what to tell the seller in the seller's."""
         self.consent_view.value = ""
-        explained = explain(self.consent_code.value, self.lang)
+        seller = self.case.diagnosis.customer_language if self.case.diagnosis else None
+        explained = explain(self.consent_code.value, self.lang, seller)
         self.case.consent_error = explained
         self.consent_view.value = explained._repr_html_()
         self.say(f"{explained.code}: {explained.title}")
