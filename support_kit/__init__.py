@@ -15,6 +15,7 @@ from .demo import DEMO_AS_OF
 from .desk import Desk
 from .diagnosis import Diagnosis, diagnose
 from .errors import SupportKitError
+from .keeper import Keeper, LocalKeeper, RemoteKeeper
 from .live_check import LiveCheckRun, LiveResult, live_check
 from .remind import ReminderPlan, SendResult, plan_reminders, send_reminders
 from .renewal import CallbackResult, RenewalLink, renewal_link, verify_callback
@@ -30,9 +31,12 @@ __all__ = [
     "Desk",
     "Diagnosis",
     "Event",
+    "Keeper",
     "LiveCheckRun",
     "LiveResult",
+    "LocalKeeper",
     "ReminderPlan",
+    "RemoteKeeper",
     "RenewalLink",
     "Report",
     "Secret",

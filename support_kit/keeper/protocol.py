@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..live_check import LiveCheckRun, LiveResult
     from ..renewal import CallbackResult, RenewalLink
     from ..store import Event
+    from ..store.sends import SendClaim
 
 #: Events an agent may write directly; every other kind is written by the keeper's own
 #: operations (a link made, a callback checked, a renewal kept, a live check, a reminder).
@@ -71,6 +72,17 @@ class Keeper(Protocol):
 
     def record_run(self, source: str, as_of: dt.date, agent: str, counts: dict,
                    states: bytes, at: dt.datetime | None = None) -> None: ...
+
+    # --- send claims: a mail per customer and day, whoever sends it ---------------------
+    def send_claim(self, customer_id: str, day: dt.date) -> SendClaim | None: ...
+
+    def claim_send(self, customer_id: str, day: dt.date, agent: str = "",
+                   at: dt.datetime | None = None) -> SendClaim | None:
+        """Claim before sending: ``None`` when this caller holds it, else who does."""
+
+    def complete_send(self, customer_id: str, day: dt.date, event: Event) -> None: ...
+
+    def release_send(self, customer_id: str, day: dt.date) -> None: ...
 
     # --- what needs a secret --------------------------------------------------------------
     def renewal_link(self, customer_id: str, as_of: dt.date, lang: str | None = None,
