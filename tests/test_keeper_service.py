@@ -7,6 +7,7 @@ the keeper signs, exchanges, checks and records under the hub's name for the tok
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -79,12 +80,6 @@ def _customers_file(folder: Path) -> Path:
 def hub(tmp_path_factory, postgres_server):
     """JupyterHub on 127.0.0.1 with users anna and ben and the keeper service; a sandbox
     Amazon; tokens for anna, ben and a token without access to the keeper."""
-    if not shutil.which("configurable-http-proxy"):
-        _missing("configurable-http-proxy is not installed (npm install -g "
-                 "configurable-http-proxy; .ci/run does)")
-    jupyterhub = Path(sys.executable).parent / "jupyterhub"
-    if not jupyterhub.exists():
-        _missing("jupyterhub is not installed (pip install -e '.[dev]')")
     from support_kit.sandbox import Sandbox
 
     folder = tmp_path_factory.mktemp("hub")
@@ -95,8 +90,6 @@ def hub(tmp_path_factory, postgres_server):
     _grant_keeper(postgres_server, database, store, role)
     keeper_store = f"{postgres_server.replace('//postgres@', f'//{role}@')}/{database}"
     token_key = Fernet.generate_key().decode()
-    ports = [free_port() for _ in range(4)]
-    admin_token = secrets.token_hex(16)
     customers = _customers_file(folder)
     smtp = SmtpServer(password=CANARY_SMTP_PASSWORD)
     sandbox = Sandbox(load(demo_path()), load_settings(TEST_ENV), as_of=AS_OF, seed=1).start()
@@ -108,6 +101,35 @@ def hub(tmp_path_factory, postgres_server):
         "SUPPORT_KIT_TOKEN_KEY": token_key, "SUPPORT_KIT_TIMEZONE": "Europe/Berlin",
         "SUPPORT_KIT_LWA_ENDPOINT": f"{sandbox.url}/auth/o2/token",
         "SUPPORT_KIT_SPAPI_ENDPOINT": sandbox.url, "SUPPORT_KIT_SELLER_CENTRAL_URL": sandbox.url}
+    try:
+        with _running_hub(folder, secret_env) as (keeper_url, log, token):
+            yield {"url": keeper_url, "log": log, "store": store, "keeper_store": keeper_store,
+                   "token_key": token_key, "customers": customers, "smtp": smtp,
+                   "sandbox": sandbox, "anna": token("anna", [KEEPER_SCOPE]),
+                   "ben": token("ben", [KEEPER_SCOPE]),
+                   "no_access": token("anna", ["read:users:name!user"])}
+    finally:
+        sandbox.stop()
+        smtp.stop()
+        from support_kit.store import Store
+
+        Store.close_all()
+        _admin(postgres_server, f'DROP DATABASE "{database}" WITH (FORCE)')
+        _admin(postgres_server, f'DROP ROLE "{role}"')
+
+
+@contextlib.contextmanager
+def _running_hub(folder: Path, secret_env: dict):
+    """JupyterHub (users anna and ben, the keeper with ``secret_env``); yields the keeper's
+    address, the hub's log and a function making a user's token with given scopes."""
+    if not shutil.which("configurable-http-proxy"):
+        _missing("configurable-http-proxy is not installed (npm install -g "
+                 "configurable-http-proxy; .ci/run does)")
+    jupyterhub = Path(sys.executable).parent / "jupyterhub"
+    if not jupyterhub.exists():
+        _missing("jupyterhub is not installed (pip install -e '.[dev]')")
+    ports = [free_port() for _ in range(4)]
+    admin_token = secrets.token_hex(16)
     config = folder / "jupyterhub_config.py"
     config.write_text(f"""
 import os, sys
@@ -150,24 +172,13 @@ c.JupyterHub.load_roles = [
             assert answer.status_code == 201, answer.text
             return answer.json()["token"]
 
-        yield {"url": keeper_url, "log": log, "store": store, "keeper_store": keeper_store,
-               "token_key": token_key, "customers": customers, "smtp": smtp,
-               "sandbox": sandbox, "anna": token("anna", [KEEPER_SCOPE]),
-               "ben": token("ben", [KEEPER_SCOPE]),
-               "no_access": token("anna", ["read:users:name!user"])}
+        yield keeper_url, log, token
     finally:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
-        sandbox.stop()
-        smtp.stop()
-        from support_kit.store import Store
-
-        Store.close_all()
-        _admin(postgres_server, f'DROP DATABASE "{database}" WITH (FORCE)')
-        _admin(postgres_server, f'DROP ROLE "{role}"')
 
 
 def _grant_keeper(server: str, database: str, store: str, role: str) -> None:
@@ -374,6 +385,28 @@ def test_a_new_customer_export_is_taken_at_the_next_call(hub, agent):
     os.utime(path, (old + 1, old + 1))
     assert agent("ben").customers.rows_loaded == 202  # the list before is kept
     assert "kept the customer list loaded before" in hub["log"].read_text(errors="replace")
+
+
+def test_a_trial_hub_without_secrets_renews_on_the_keepers_own_sandbox(tmp_path,
+                                                                       monkeypatch):
+    """No SUPPORT_KIT_ setting at all (a first trial of make hub): the keeper is in demo
+    mode with its own sandbox; agents' desks say demo and hold no key, not even demo ones."""
+    from support_kit.desk import Desk
+
+    data = tmp_path / "keeper-data"
+    with _running_hub(tmp_path, {"XDG_DATA_HOME": str(data)}) as (keeper_url, log, token):
+        monkeypatch.setenv("SUPPORT_KIT_KEEPER_URL", keeper_url)
+        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", token("anna", [KEEPER_SCOPE]))
+        desk = Desk.open()
+        assert desk.demo and desk.settings.state_secret is None
+        assert desk.customers.rows_loaded == 200 and not len(desk.customers.refresh_tokens)
+        link = desk.link("C100005", message_lang="en")
+        callback_url = confirm_consent(link.url).headers["Location"]
+        verdict = desk.verify(callback_url, "en", customer_id="C100005")
+        confirmation = desk.confirm(verdict, "en")
+        assert confirmation.status == "renewed" and confirmation.renewal.agent == "anna"
+        assert desk.diagnose("C100005").state == "valid"
+        assert (data / "support_kit").is_dir()  # the demo store is the keeper's, not ours
 
 
 def test_the_keeper_down_is_one_clear_line(monkeypatch):
