@@ -136,3 +136,26 @@ def sandbox_env(sandbox, monkeypatch):
     monkeypatch.setenv("SUPPORT_KIT_SPAPI_ENDPOINT", sandbox.url)
     monkeypatch.setenv("SUPPORT_KIT_SELLER_CENTRAL_URL", sandbox.url)
     return sandbox
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """Mount a small tmpfs for the test (needs root, as in CI): ``small_disk("3m")`` gives
+    its folder; unmounted at the end."""
+    import subprocess
+
+    mounted = []
+
+    def mount(size: str) -> Path:
+        disk = tmp_path / f"disk-{len(mounted)}"
+        disk.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                               str(disk)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+        mounted.append(disk)
+        return disk
+
+    yield mount
+    for disk in mounted:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

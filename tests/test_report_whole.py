@@ -29,18 +29,9 @@ def _report(capsys, out: Path, as_of: str, *extra: str) -> tuple[int, str]:
 
 
 @pytest.fixture
-def small_disk(tmp_path):
+def small_disk(small_disk):
     """A 3 MB tmpfs mounted for the test (needs root, as in CI)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)],
-                             capture_output=True, text=True, check=False)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
-    try:
-        yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
+    return small_disk("3m")
 
 
 def test_full_disk_leaves_the_earlier_report_untouched(small_disk, capsys):
