@@ -179,11 +179,8 @@ def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify_callback(args: argparse.Namespace, settings: Settings) -> int:
-    from .renewal import verify_callback
-
     desk = _desk(args, settings)
-    result = verify_callback(args.url, desk.customers, settings, lang=args.lang)
-    desk.record_callback(result)
+    result = desk.verify(args.url, args.lang)  # recorded: callback_verified or _rejected
     data = result.to_dict()
     confirmation = None
     if result.ok and args.exchange:
@@ -213,17 +210,13 @@ def cmd_note(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_live_check(args: argparse.Namespace, settings: Settings) -> int:
-    from .live_check import live_check
-
     desk = _desk(args, settings)  # in demo mode: a sandbox in this process
     bar = _ProgressBar(sys.stderr.isatty() and not args.json)
-    try:
-        run = live_check(desk.customers, desk.amazon(), args.customer_ids, as_of=args.as_of,
-                         concurrency=args.concurrency, progress=bar)
+    try:  # each result recorded (live_checked), also those done before a Ctrl-C
+        run = desk.live_checks(args.customer_ids, args.concurrency, progress=bar)
     finally:
         bar.close()
         desk.close()
-    desk.record_live_checks(run.results)
     if args.json:
         _print_json(run.to_dict())
         return _stopped_early(run)

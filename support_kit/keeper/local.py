@@ -187,6 +187,11 @@ class LocalKeeper:
                                                    as_of=as_of or self.today()).start()
             return self._shared.sandbox.client_settings(self.settings)
 
+    def _links(self, as_of: dt.date | None) -> Settings:
+        """Settings to sign and check consent links with: in demo mode the sandbox in this
+        process, or for links that outlive it the settings' own (``support-kit sandbox``)."""
+        return self.settings if self.lasting_links else self.amazon(as_of)
+
     def amazon_for(self, callback: CallbackResult, as_of: dt.date | None = None) -> Settings:
         """Where to exchange a callback's code: in demo mode the sandbox that issued it
         (e.g. ``support-kit sandbox`` in another terminal) when it still runs."""
@@ -211,8 +216,7 @@ class LocalKeeper:
                      draft: bool = False, valid_days: int | None = None,
                      region: str | None = None) -> RenewalLink:
         """Sign a consent link for the customer and record ``link_made``."""
-        amazon = self.settings if self.lasting_links else self.amazon(as_of)
-        link = renewal_link(self.current(as_of), customer_id, amazon,
+        link = renewal_link(self.current(as_of), customer_id, self._links(as_of),
                             redirect_uri=redirect_uri, draft=draft, lang=lang,
                             valid_days=DEFAULT_VALID_DAYS if valid_days is None else valid_days,
                             message_lang=message_lang, region=region)
@@ -222,7 +226,7 @@ class LocalKeeper:
     def verify_callback(self, url: str, as_of: dt.date | None, lang: str = DEFAULT_LANGUAGE,
                         customer_id: str | None = None) -> CallbackResult:
         """Check a callback; with ``customer_id`` (the one on screen) only for that one."""
-        result = verify_callback(url, self.current(as_of), self.amazon(as_of), lang=lang,
+        result = verify_callback(url, self.current(as_of), self._links(as_of), lang=lang,
                                  customer_id=customer_id)
         self.record_callback(result, customer_id)
         return result
@@ -266,7 +270,8 @@ class LocalKeeper:
         """Live-check several customers (all when none are given), one event each."""
         customers = self.current(as_of)
         run = live_check(customers, self.amazon(as_of), customer_ids, as_of=as_of,
-                         concurrency=concurrency or DEFAULT_CONCURRENCY, progress=progress)
+                         concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
+                         progress=progress)
         self.record_live_checks(run.results, customers)
         return run
 
