@@ -112,9 +112,10 @@ class ReportPanel(Panel):
             widgets.VBox([self.within, self.include_stopped, self.marketplace]),
             widgets.VBox([self.plan, self.account, self.as_of]),
             widgets.VBox([self.sort_by, self.descending])])
-        files = widgets.VBox([
-            self.files_titles[0], widgets.HBox([self.buttons[k] for k in LIST_FILES]),
-            self.files_titles[1], widgets.HBox([self.buttons[k] for k in REPORT_FILES])])
+        files = widgets.HBox([  # one row of downloads: the list shown, then the whole report
+            self.files_titles[0], *(self.buttons[k] for k in LIST_FILES),
+            self.files_titles[1], *(self.buttons[k] for k in REPORT_FILES)],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         self.remind = RemindSection(self)  # reminders by e-mail: preview, then send
         self.refresh_button = widgets.Button(icon="refresh", layout=widgets.Layout(width="auto"))
         self.refresh_button.on_click(self.guarded(lambda _b: self.reload()))
@@ -178,7 +179,8 @@ class ReportPanel(Panel):
         for kind, button in self.buttons.items():
             button.description = text(lang, f"report.button_{kind}")
         for title, key in zip(self.files_titles, ("list_files", "report_files"), strict=True):
-            title.value = f"<b>{html.escape(text(lang, f'report.{key}'))}</b>"
+            title.value = (f'<b style="margin:0 6px 0 12px">'
+                           f"{html.escape(text(lang, f'report.{key}'))}:</b>")
         if hasattr(self, "remind"):
             self.remind.relabel()
         self._relabelling = False

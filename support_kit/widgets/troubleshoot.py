@@ -123,7 +123,8 @@ class TroubleshootPanel(Panel):
                                                   self.consent_status))
         self.reply_text.observe(self.guarded(lambda _c: self._update_mailto()), names="value")
         self.note_button.on_click(self.guarded(lambda _b: self.save_note(), self.note_status))
-        self.refresh_button = widgets.Button(icon="refresh", layout=widgets.Layout(width="auto"))
+        self.refresh_button = widgets.Button(description=text(lang, "ui.refresh"), icon="refresh",
+                                             layout=widgets.Layout(width="auto"))
         self.refresh_button.on_click(self.guarded(lambda _b: self.reload()))
 
         #: The steps, each a notebook cell of its own (the panel shows them all in order).
