@@ -10,6 +10,14 @@ c.MappingKernelManager.cull_idle_timeout = 60
 c.MappingKernelManager.cull_interval = 15
 c.MappingKernelManager.cull_connected = False
 c.MappingKernelManager.cull_busy = False
+# A page's kernel is kept until the page has connected (a busy machine loads the page's
+# scripts slowly: with a whole team logging in at once, minutes), and a page's websocket
+# is bounded, as in `make app` (support_kit/app_server.py).
+c.ServerApp.kernel_manager_class = "support_kit.app_server.HeldKernelManager"
+c.HeldKernelManager.connect_timeout = 600
+c.ServerApp.kernel_websocket_connection_class = (
+    "support_kit.app_server.BoundedWebsocketConnection")
+c.ServerApp.tornado_settings = {"websocket_max_message_size": 1024 * 1024}
 
 # No code, no tracebacks, and no data file served through Voila's file handler.
 c.VoilaConfiguration.show_tracebacks = False
