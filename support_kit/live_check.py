@@ -301,7 +301,11 @@ def live_check(customers: CustomerList, settings: Settings, customer_ids: Iterab
 
     def check(row: pd.Series) -> LiveResult:
         region = row["region"] if isinstance(row["region"], str) else None
-        return check_one(client, row, customers.refresh_tokens.get(row["customer_id"], region))
+        try:
+            token = customers.refresh_tokens.get(row["customer_id"], region)
+        except SupportKitError as exc:  # a desk token this key cannot open: that one only
+            return LiveResult(row["customer_id"], "no_token", detail=str(exc), region=region)
+        return check_one(client, row, token)
 
     try:
         for index, result in completed(check, rows, concurrency):

@@ -147,3 +147,17 @@ def test_a_failed_exchange_reads_in_one_language(sandbox_env, desk_store, capsys
     code, out, err = run_cli(capsys, "verify-callback", callback, "--exchange", "--lang", "en")
     assert code == 1 and "Exchanging the code failed" in out
     assert "Live check with Amazon:" in out and "Live-Check" not in out
+
+
+def test_a_wrong_key_skips_the_tokens_it_cannot_open_and_checks_the_others(
+        sandbox_env, desk_store, capsys, monkeypatch):
+    monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", Fernet.generate_key().decode())
+    assert run_cli(capsys, "verify-callback", _callback(capsys, "C100005"), "--exchange")[0] == 0
+    monkeypatch.setenv("SUPPORT_KIT_TOKEN_KEY", Fernet.generate_key().decode())  # mistyped
+    code, out, err = run_cli(capsys, "live-check", "C100005", "C100002", "C100003", "--json")
+    results = {r["customer_id"]: r for r in json.loads(out)["results"]}
+    assert code == 0 and set(results) == {"C100005", "C100002", "C100003"}, err
+    assert results["C100002"]["live_state"] == "alive"  # everyone else checked
+    assert results["C100005"]["live_state"] == "no_token"  # its desk token: not opened
+    assert "not the key they were stored with" in results["C100005"]["detail"]
+    assert "Traceback" not in err
