@@ -68,3 +68,24 @@ def test_a_preview_left_open_sends_only_to_those_still_due(tmp_path, smtp_server
     first.remind.send_button.click()  # later: both were reminded meanwhile
     assert len(smtp_server.mails) == 2
     assert "0 of 0 reminders sent" in first.remind.result_view.value
+
+
+def test_each_mail_previewed_a_seller_left_out_then_counts_and_the_list_follows(tmp_path):
+    listed = customers(tmp_path / "customers.csv")
+    with SmtpServer() as server:
+        panel = panel_on(listed, server, tmp_path)
+        section = panel.remind
+        section.preview_button.click()
+        mails = section.mails_view.value
+        assert 'data-customer-id="A"' in mails and "<pre" in mails  # subject, then the body
+        assert "/apps/authorize/consent?" in mails  # the reminder carries the renewal link
+        section.leave_out.value = ("B",)
+        assert section.send_button.description == "Send 2 reminders"
+        section.send_button.click()
+        assert sorted(m.to[0] for m in server.mails) == ["shopA@example.de",
+                                                         "shopD@example.de"]
+        assert "Sent: 2 · refused or undeliverable: 0 · left out: 1." in \
+            section.result_view.value
+        # the list follows at once: B, left out, is still due; A and D are not
+        assert [value for _, value in section.leave_out.options] == ["B"]
+        assert section.send_button.description == "Send 1 reminder"

@@ -3,6 +3,9 @@ progress bar. :mod:`support_kit.remind` decides who is due and does the sending.
 
 from __future__ import annotations
 
+import dataclasses
+import html
+
 import ipywidgets as widgets
 
 from ..remind import ReminderPlan, SendResult, plan_reminders, send_reminders
@@ -30,7 +33,15 @@ class RemindSection:
                                             layout=widgets.Layout(width="300px",
                                                                   visibility="hidden"))
         self.preview_view = widgets.HTML()
+        #: Sellers the lead leaves out of this send (picked from the preview).
+        self.leave_out = widgets.SelectMultiple(options=[], rows=6, style={
+            "description_width": "initial"}, layout=widgets.Layout(width="640px",
+                                                                   display="none"))
+        self.leave_out.observe(panel.guarded(lambda _c: self._count_button()), names="value")
+        #: Each mail's subject, opening to its body, in the seller's language.
+        self.mails_view = widgets.HTML()
         self.result_view = widgets.HTML()
+        self.left_out: list[str] = []
         self.preview_button.on_click(panel.guarded(lambda _b: self.preview()))
         self.send_button.on_click(panel.guarded(lambda _b: self.send()))
         panel.as_of.observe(lambda _c: self.reset(), names="value")
@@ -38,7 +49,7 @@ class RemindSection:
         self.widget = widgets.VBox([
             self.heading,
             widgets.HBox([self.preview_button, self.send_button, self.progress]),
-            self.preview_view, self.result_view])
+            self.preview_view, self.leave_out, self.mails_view, self.result_view])
         self.widget.add_class("sk-remind")
         self.relabel()
 
@@ -58,7 +69,8 @@ class RemindSection:
 
     def reset(self) -> None:
         self.plan = None
-        self.preview_view.value = self.result_view.value = ""
+        self.preview_view.value = self.result_view.value = self.mails_view.value = ""
+        self.leave_out.options, self.leave_out.layout.display = [], "none"
         self.send_button.disabled = True
         self.send_button.description = text(self.panel.lang, "remind.send")
 
@@ -73,16 +85,42 @@ class RemindSection:
         return self.plan
 
     def _show_plan(self) -> None:
-        """The preview and the send button in the panel's language."""
-        lang, count = self.panel.lang, len(self.plan.sendable)
+        """The preview, each mail (subject, then body), who may be left out and the send
+        button, in the panel's language."""
+        lang, mails = self.panel.lang, self.plan.sendable
         self.preview_view.value = self.plan._repr_html_(lang=lang)
+        kept = self.leave_out.value
+        self.leave_out.options = [(f"{r.customer_id} · {r.contact_email}", r.customer_id)
+                                  for r in mails.itertuples()]
+        self.leave_out.value = tuple(v for v in kept if v in set(mails["customer_id"]))
+        self.leave_out.description = text(lang, "remind.leave_out")
+        self.leave_out.layout.display = "" if len(mails) else "none"
+        shown = "".join(
+            f'<details class="sk-mail" data-customer-id="{html.escape(r.customer_id)}">'
+            f"<summary>{html.escape(r.customer_id)} · {html.escape(r.contact_email)} · "
+            f"<b>{html.escape(r.subject)}</b></summary><pre style='white-space:pre-wrap;"
+            f"font-size:12px'>{html.escape(r.body)}</pre></details>"
+            for r in mails.head(200).itertuples())
+        self.mails_view.value = (f"<p><b>{html.escape(text(lang, 'remind.mails_title'))}</b>"
+                                 f"</p>{shown}" if shown else "")
+        self._count_button()
+
+    def _count_button(self) -> None:
+        if self.plan is None:
+            return
+        lang = self.panel.lang
+        count = len(self.plan.sendable) - len(self.leave_out.value)
         self.send_button.description = (text(lang, "remind.send_one") if count == 1 else
                                         text(lang, "remind.send_n", n=count))
+        self.send_button.disabled = count <= 0 or bool(self.plan.missing())
 
     def send(self) -> SendResult | None:
         """Send the previewed mails to those still due; each is recorded once it went out."""
         if self.plan is None:
             return None
+        self.left_out = list(self.leave_out.value)
+        plan = dataclasses.replace(self.plan, mails=self.plan.mails[
+            ~self.plan.mails["customer_id"].isin(self.left_out)])
         self.send_button.disabled = True  # one click, one send
         self.progress.value, self.progress.max = 0, max(len(self.plan.sendable), 1)
         self.progress.layout.visibility = "visible"
@@ -93,14 +131,22 @@ class RemindSection:
             self.progress.value = done
 
         try:
-            self.result = send_reminders(self.panel.desk, self.plan, progress=step,
-                                         recheck=True)
+            self.result = send_reminders(self.panel.desk, plan, progress=step, recheck=True)
         finally:
             self.plan = None  # sent (or refused): a new preview shows who is still due
-        lang = self.panel.lang
-        self.result_view.value = self.result._repr_html_(lang)
-        if self.result.problem:
-            self.panel.fail(self.result.problem_text(lang))
+        lang, result = self.panel.lang, self.result
+        refused = len([m for m in result.not_sent if m.get("sendable")])
+        self.mails_view.value = ""
+        self.leave_out.options, self.leave_out.layout.display = [], "none"
+        if result.problem:
+            self.panel.fail(result.problem_text(lang))
         else:
-            self.panel.say(self.result.headline(lang))
-        return self.result
+            self.panel.say(result.headline(lang))
+        counts = text(lang, "remind.counts", sent=len(result.sent), refused=refused,
+                      left_out=len(self.left_out))
+        self.result_view.value = (f'<p class="sk-remind-counts"><b>{html.escape(counts)}</b>'
+                                  f"</p>{result._repr_html_(lang)}")
+        # the list follows: who is still due now (the left out, a newly due seller)
+        self.plan = plan_reminders(self.panel.desk, self.panel.as_of.value or None)
+        self._show_plan()
+        return result
