@@ -26,7 +26,7 @@ def read_down(page) -> tuple[list[str], str]:
     and the text shown (Lab renders only the cells near the screen)."""
     headings: list[str] = []
     shown = ""
-    page.click(f"{OPEN} .jp-MarkdownOutput h1")
+    page.click(f"{OPEN} .jp-MarkdownOutput h1", timeout=60_000)  # Lab is slow on 2 busy cores
     page.keyboard.press("Escape")
     for _cell in range(40):
         for heading in page.locator(f"{OPEN} .jp-MarkdownOutput h2").all_inner_texts():
