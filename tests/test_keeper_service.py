@@ -422,6 +422,36 @@ def test_the_keeper_down_is_one_clear_line(monkeypatch):
         Desk.open()
 
 
+def test_a_keeper_that_drops_the_answer_is_told_apart_from_one_not_reached():
+    """A call whose answer is lost may have been done: the agent is told to look first."""
+    import socket
+    import threading
+
+    from support_kit.keeper import RemoteKeeper
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def drop() -> None:  # read the request, then close without an answer
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.recv(65536)
+            connection.close()
+
+    threading.Thread(target=drop, daemon=True).start()
+    try:
+        keeper = RemoteKeeper(f"http://127.0.0.1:{listener.getsockname()[1]}", Secret("t"))
+        with pytest.raises(SupportKitError, match="did not answer") as caught:
+            keeper.renewal_link("C100005", AS_OF)
+        assert "history" in str(caught.value) and "\n" not in str(caught.value)
+    finally:
+        listener.close()
+
+
 def test_the_keepers_own_role_adds_events_and_never_rewrites_one(hub):
     import sqlalchemy as sa
 

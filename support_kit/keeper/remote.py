@@ -77,10 +77,7 @@ class RemoteKeeper:
                 method, f"{self.url}/api/{name}", timeout=TIMEOUT,
                 headers={"Authorization": f"token {self._token.reveal()}"}, **kwargs)
         except requests.RequestException as exc:
-            raise SupportKitError(
-                f"The desk's keeper at {self.url} cannot be reached ({type(exc).__name__}): "
-                "try again in a minute; if it stays so, ask your administrator to check the "
-                "hub's keeper service.") from None
+            raise SupportKitError(_no_answer(self.url, exc)) from None
         if answer.status_code >= 400:
             try:
                 data = answer.json()
@@ -254,6 +251,18 @@ class RemoteKeeper:
 
     def close(self) -> None:
         self._session.close()
+
+
+def _no_answer(url: str, exc: requests.RequestException) -> str:
+    """One line: the keeper was not reached (nothing done), or its answer was lost."""
+    name = type(exc).__name__
+    if isinstance(exc, requests.ConnectTimeout) or "NewConnectionError" in repr(exc):
+        return (f"The desk's keeper at {url} cannot be reached ({name}): try again in a "
+                "minute; if it stays so, ask your administrator to check the hub's keeper "
+                "service.")
+    return (f"The desk's keeper at {url} did not answer ({name}): what it did is in the "
+            "customer's history; look there before trying again (a code is never exchanged "
+            "twice, a reminder never sent twice).")
 
 
 def _session() -> requests.Session:
