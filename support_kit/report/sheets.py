@@ -33,7 +33,8 @@ def sheets(report: Report, all_rows: int = ALL_SHEET_ROWS, lang: str | None = No
     def sheet(key: str, rows: pd.DataFrame, total: int | None = None,
               more: str = "report.more_rows") -> Sheet:
         return Sheet(text(lang, f"report.sheet.{key}", days=report.stopped_within),
-                     labels.readable(rows, lang), total, more=entry(lang, more))
+                     local_times(labels.readable(local_times(rows, report.timezone), lang),
+                                 report.timezone, lang), total, more=entry(lang, more))
 
     # the Changes sheet holds the movements; the still stopped are counted in its closing
     # line (they are every row of changes.csv); the stopped sheet holds the recently
@@ -53,3 +54,20 @@ def sheets(report: Report, all_rows: int = ALL_SHEET_ROWS, lang: str | None = No
             sheet("not_authorized", report.not_authorized()),
             sheet("findings", report.findings(lang)),
             sheet("all", report.first_customers(all_rows), total=len(report.frame))]
+
+
+def local_times(frame: pd.DataFrame, timezone: str, lang: str | None = None) -> pd.DataFrame:
+    """Times (``last_contacted_at``) in the desk's time zone, as Excel holds them (no zone);
+    with ``lang``, the readable frame's heading names the zone.
+
+    >>> f = pd.DataFrame({"last_contacted_at": pd.to_datetime(["2026-11-30 09:15"], utc=True)})
+    >>> str(local_times(f, "Europe/Berlin")["last_contacted_at"].iloc[0])
+    '2026-11-30 10:15:00'
+    """
+    if lang is not None:
+        shown = labels.heading(lang, "last_contacted_at")
+        return frame.rename(columns={shown: f"{shown} ({timezone})"})
+    column = frame.get("last_contacted_at")
+    if column is None or getattr(column.dtype, "tz", None) is None:
+        return frame
+    return frame.assign(last_contacted_at=column.dt.tz_convert(timezone).dt.tz_localize(None))
