@@ -210,10 +210,12 @@ class Desk:
                                         message_lang=message_lang, redirect_uri=redirect_uri,
                                         draft=draft, valid_days=valid_days, region=region)
 
-    def reply(self, customer_id: str, link: RenewalLink | None) -> ReplyDraft:
+    def reply(self, customer_id: str, link: RenewalLink | None,
+              rows: pd.DataFrame | None = None) -> ReplyDraft:
         """The reply to the seller with ``link`` (none: the reply without a link); a seller
-        with several authorizations reads each one."""
-        every = self.authorizations(customer_id)
+        with several authorizations reads each one. ``rows``: the customer's evaluated rows
+        when the caller has them (a case is evaluated once)."""
+        every = self.authorizations(customer_id) if rows is None else rows
         return reply_draft(rules.most_urgent(every), link, every=every)
 
     def reply_with_link(self, customer_id: str, lang: str | None = None) -> ReplyDraft:

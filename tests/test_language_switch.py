@@ -11,17 +11,25 @@ from support_kit.widgets import TroubleshootPanel
 from .conftest import AS_OF
 
 
-def test_a_switch_shows_the_case_again_without_evaluating_it(monkeypatch):
+def test_a_case_is_evaluated_once_and_a_switch_shows_it_again(monkeypatch):
+    evaluated = []  # one customer's evaluations (the worklist evaluates the whole list)
+    real = rules.evaluate
+
+    def counted(frame, *args, **kwargs):
+        if frame["customer_id"].nunique() == 1:
+            evaluated.append(frame["customer_id"].iloc[0])
+        return real(frame, *args, **kwargs)
+
+    monkeypatch.setattr(rules, "evaluate", counted)
     panel = TroubleshootPanel(Desk.open(as_of=AS_OF, store="sqlite://"), "C100005")
+    assert evaluated == ["C100005"]  # diagnosis, reply and ticket from one evaluation
     panel.run_live_check()
     panel.make_link()
     panel.reply_text.value += "\nPS: the agent's own line"
     panel.note_text.value = "ruft zurück"
     assert "Abgelaufen" in panel.diagnosis_view.value
 
-    evaluated = []
-    real = rules.evaluate
-    monkeypatch.setattr(rules, "evaluate", lambda *a, **k: evaluated.append(1) or real(*a, **k))
+    evaluated.clear()
     panel.language.value = "en"
     assert evaluated == []  # formatted again, not evaluated again
     shown = panel.diagnosis_view.value

@@ -309,7 +309,7 @@ class TroubleshootPanel(Panel):
             self._show_no_link()
         self.callback_url.value = ""  # a callback belongs to one customer only
         self.note_text.value, self.contacted.value = "", False
-        self.reply_text.value = self.desk.reply(customer_id, None).body
+        self.reply_text.value = self.desk.reply(customer_id, None, rows).body
         self._update_mailto()  # also when the reply text is the same as before
         self.show_history()
         self._update_ticket()
@@ -356,7 +356,7 @@ class TroubleshootPanel(Panel):
 
     def _show_link(self, link: RenewalLink) -> None:
         self.case.link = link
-        self.case.reply = self.desk.reply(link.customer_id, link)
+        self.case.reply = self.desk.reply(link.customer_id, link, self.case.rows)
         self.link_view.value = render("copy_link.html", link=link,
                                       copy=text(self.lang, "ui.copy"))
         self.reply_text.value = self.case.reply.body
@@ -372,7 +372,8 @@ class TroubleshootPanel(Panel):
     def _update_mailto(self) -> None:
         if self.case.diagnosis is None:
             return
-        base = self.case.reply or self.desk.reply(self.case.diagnosis.customer_id, None)
+        base = self.case.reply or self.desk.reply(self.case.diagnosis.customer_id, None,
+                                                  self.case.rows)
         draft = dataclasses.replace(base, body=self.reply_text.value)  # the agent's edits
         self.case.reply = draft
         self.mailto_view.value = (f'<a class="sk-mailto" href="{html.escape(draft.mailto)}">'
