@@ -11,17 +11,20 @@ from support_kit.store import Store
 
 from ..browser.conftest import screenshot
 from .conftest import SECRET_VALUES
-from .hub_server import log_in
+from .hub_server import log_in, run_in_page_kernel
 
 SEARCH = "input[placeholder='Kundennummer, Shopname, Verkäufer-ID oder E-Mail']"
 NOTE = "textarea[placeholder='Was wurde besprochen oder vereinbart?']"
+
+
+KERNEL_SOCKETS: dict[str, str] = {}  # each agent's desk page: its kernel's websocket
 
 
 def desk_page(browser, hub, user):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)
-    log_in(page, hub, user)
+    KERNEL_SOCKETS[user] = log_in(page, hub, user).kernel_socket
     return page
 
 
@@ -84,6 +87,22 @@ def test_a_link_ben_makes_is_recorded_for_ben(ben, hub_store):
     assert_no_secret(ben.content(), "ben's page with the link")
     made = [e for e in Store.open(hub_store).history("C200002") if e.kind == "link_made"]
     assert [e.agent for e in made] == ["ben"]
+
+
+def test_a_forged_agent_name_in_annas_kernel_changes_nothing(anna, hub_store):
+    """Code anna runs in her own page's kernel (anyone holding the page can) claims to be
+    ben: the keeper records the note under the hub's name for her token."""
+    output = run_in_page_kernel(anna, KERNEL_SOCKETS["anna"], (
+        "import os\n"
+        "os.environ['SUPPORT_KIT_AGENT'] = 'ben'\n"
+        "from support_kit.desk import Desk\n"
+        "desk = Desk.open()\n"
+        "desk.note('C200003', 'written in the kernel, signed ben')\n"
+        "print(type(desk.keeper).__name__, desk.agent)\n"))
+    assert output.split() == ["RemoteKeeper", "anna"], output
+    notes = [e for e in Store.open(hub_store).history("C200003") if e.kind == "note"]
+    assert [(e.agent, e.detail["text"]) for e in notes] == [
+        ("anna", "written in the kernel, signed ben")]
 
 
 def test_no_secret_in_any_agents_server_or_kernel(anna, ben, hub):
