@@ -36,6 +36,13 @@ def _names(setting: str) -> set[str]:
 
 AGENTS, ADMINS = _names("SUPPORT_KIT_HUB_USERS"), _names("SUPPORT_KIT_HUB_ADMINS")
 TRIAL_PASSWORD = os.environ.get("SUPPORT_KIT_HUB_TRIAL_PASSWORD", "")
+if not AGENTS | ADMINS:
+    sys.exit("make hub: nobody may log in. Set SUPPORT_KIT_HUB_USERS to the agents' login "
+             "names, comma-separated (README, A desk team).")
+if not TRIAL_PASSWORD and os.geteuid() != 0:
+    sys.exit("make hub: the hub logs agents in as system users and starts each agent's server "
+             "as that user, which needs root (sudo, or a systemd service). For a trial on "
+             "your own account set SUPPORT_KIT_HUB_TRIAL_PASSWORD (README, A desk team).")
 
 # --- where it listens (127.0.0.1 only) and what it keeps ----------------------------------
 c.JupyterHub.bind_url = f"http://127.0.0.1:{PORT}"
