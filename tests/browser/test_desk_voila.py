@@ -120,10 +120,11 @@ def test_wrong_account_and_individual_plan_are_told_as_such(page, voila):
         page.wait_for_function("lead => document.querySelector('textarea').value.includes(lead)",
                                arg=lead)  # the reply leads with the real problem
         assert "gültig bis" not in page.input_value("textarea")
-        page.click("button:has-text('Erneuerungslink')")
-        page.wait_for_selector(f".sk-status.sk-error:has-text('{refusal}')")
-        status = page.inner_text(".sk-status")
-        assert "Kein Erneuerungslink" in status and "No renewal" not in status
+        # the rules allow no link: the button is off and says why beside it
+        assert page.locator("button:has-text('Erneuerungslink')").is_disabled()
+        page.wait_for_selector(f".sk-no-link:has-text('{refusal}')")
+        said = page.inner_text(".sk-no-link")
+        assert "Kein Erneuerungslink" in said and "No renewal" not in said
         assert page.locator(".sk-link-url").count() == 0
         screenshot(page, f"troubleshoot-{customer_id}-refused")
 
