@@ -21,8 +21,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser.conftest import CHROMIUM_ARGS  # noqa: E402
 from tests.browser.voila_server import Voila  # noqa: E402
+from tests.chromium import CHROMIUM_ARGS  # noqa: E402
 
 BASELINE = ["--Voila.ip=127.0.0.1", "--show_tracebacks=False",
             "--VoilaConfiguration.file_allowlist=[]"]

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser.conftest import CHROMIUM_ARGS  # noqa: E402
+from tests.chromium import CHROMIUM_ARGS  # noqa: E402
 from tests.hub.hub_server import PASSWORD, Hub  # noqa: E402
 
 READY = ".sk-troubleshoot input[placeholder]"

@@ -11,6 +11,7 @@ import pytest
 from support_kit import cli
 from support_kit.customers import COLUMNS, demo_path, load
 
+from .chromium import browser  # noqa: F401
 from .smtp_server import smtp_server  # noqa: F401
 from .store_fixtures import demo_sandbox_process, desk_store, postgres_server  # noqa: F401
 

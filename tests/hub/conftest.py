@@ -11,7 +11,6 @@ import uuid
 import pytest
 from cryptography.fernet import Fernet
 
-from ..browser.conftest import browser  # noqa: F401 - Debian's Chromium, one per session
 from ..conftest import CANARY_SECRET, CANARY_STATE_KEY, CANARY_TOKEN, customer, write_csv
 from ..store_fixtures import _admin
 from .hub_server import PASSWORD, Hub, hub_tools_or_skip
