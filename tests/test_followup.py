@@ -88,6 +88,9 @@ def test_first_sheet_and_page_lead_with_the_changes(desk_store, tmp_path, capsys
     assert [c.value for c in book["Änderungen"][2]][:3] == ["A", "Shop A", "Läuft neu bald ab"]
     page = (tmp_path / "two" / "report.html").read_text()
     assert page.index('id="changes-summary"') < page.index('id="buckets"')
+    # the count of a change with customers links to the list of the changes
+    assert '<a class="card" data-change="newly_expiring" href="#changes">' in page
+    assert '<div class="card" data-change="renewed">' in page and 'id="changes"' in page
     since = dt.date.fromisoformat(day(-7))
     assert f"seit dem Bericht vom {since:%d.%m.%Y}" in page
 

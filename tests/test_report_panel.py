@@ -158,6 +158,15 @@ def test_german_report_leads_with_changes_shows_contacts_and_no_raw_ids(desk, tm
     lead = " ".join(_Text(panel.changes_view.value).parts)
     assert f"seit dem Bericht vom {week_ago:%d.%m.%Y}" in lead
     assert "Neu gestoppt" in lead and "Läuft neu bald ab" in lead
+    changed = panel.report.changes_table()
+    for change, count in changes.items():  # each count links to the list of its customers
+        if change == "since" or not count:
+            continue
+        assert f'href="#sk-change-{change}"' in panel.changes_view.value
+        listed = panel.changes_view.value.split(f'id="sk-change-{change}"')[1]
+        listed = listed.split("<h4 ")[0]
+        for customer_id in changed.loc[changed["change"] == change, "customer_id"]:
+            assert f">{customer_id}</td>" in listed, (change, customer_id)
 
     panel.state.value = ("expired", "revoked")
     row = panel.value.set_index("customer_id").loc["C100006"]

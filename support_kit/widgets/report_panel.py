@@ -354,23 +354,27 @@ class ReportPanel(Panel):
 
     # --- views ----------------------------------------------------------------------------
     def _changes_html(self) -> str:
-        """The changes since the last run: a count per change, then the customers."""
+        """The changes since the last run: a count per change, each count a link to the
+        list of its customers below.
+
+        Each list is headed by its change (``id="sk-change-<change>"``); a count of 0
+        links nowhere."""
         lang, counts = self.lang, self.report.changes.counts()
         since = counts.pop("since")
-        cards = "".join(
-            f'<div class="sk-change" data-change="{c}" style="border:1px solid #ccc;'
-            f'border-radius:6px;padding:4px 12px;min-width:90px"><b style="font-size:20px;'
-            f'display:block">{n}</b>{html.escape(change_label(lang, c))}</div>'
-            for c, n in counts.items())
+        cards = "".join(_change_card(c, n, change_label(lang, c)) for c, n in counts.items())
         line = (text(lang, "report.changes_since",
                      since=format_date(dt.date.fromisoformat(since), lang)) if since
                 else text(lang, "report.changes_none"))
         table = self.report.changes_table()
-        rows = self._table(table) if len(table) else ""
+        lists = "".join(
+            f'<h4 id="sk-change-{c}" class="sk-change-list" style="margin:10px 0 4px">'
+            f"{html.escape(change_label(lang, c))} ({n})</h4>"
+            + self._table(table[table["change"] == c])
+            for c, n in counts.items() if n)
         return (f'<div class="sk-changes"><h3 style="margin:4px 0">'
                 f'{html.escape(text(lang, "report.changes_title"))}</h3>'
                 f'<div style="display:flex;gap:8px;flex-wrap:wrap">{cards}</div>'
-                f"<p>{html.escape(line)}</p>{rows}</div>")
+                f"<p>{html.escape(line)}</p>{lists}</div>")
 
     def _table(self, frame: pd.DataFrame) -> str:
         """The first rows of ``frame`` as people read them: headings and labels in the
@@ -390,3 +394,18 @@ class ReportPanel(Panel):
         return ('<table class="sk-table" style="border-collapse:collapse;font-size:12px;'
                 'width:100%">'
                 f"<tr>{head}</tr>{''.join(rows)}</table>{more}")
+
+
+def _change_card(change: str, count: int, label: str) -> str:
+    """One change's count; when there are customers, a link to their list on the page.
+
+    >>> _change_card("renewed", 2, "Renewed")[:54]
+    '<a class="sk-change" data-change="renewed" href="#sk-c'
+    >>> _change_card("renewed", 0, "Renewed")[:5]
+    '<div '
+    """
+    tag, href = ("a", f' href="#sk-change-{change}"') if count else ("div", "")
+    return (f'<{tag} class="sk-change" data-change="{change}"{href} style="border:1px solid '
+            '#ccc;border-radius:6px;padding:4px 12px;min-width:90px;color:inherit;'
+            f'text-decoration:none"><b style="font-size:20px;display:block">{count}</b>'
+            f"{html.escape(label)}</{tag}>")
