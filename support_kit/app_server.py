@@ -7,7 +7,9 @@ Named in ``deploy/voila.json``; only the Voila server imports this module, never
   wraps this class (``VoilaKernelManager(HeldKernelManager)``): it spares kernels *in* the
   pool, but a kernel leaves the pool when a page is requested, before the page's browser
   connects, still carrying the idle time of its preheating; the culler then ended it and the
-  page hung on "Loading widget...".
+  page hung on "Loading widget...". Dead preheated kernels are looked for every second, so
+  a page is not handed one; Jupyter's restarter is off (``autorestart`` in voila.json): a
+  kernel it brought back would look alive without the page it had run.
 - :class:`BoundedWebsocketConnection`: one page's websocket holds at most
   ``max_pending_bytes`` of replies its client has not read and of requests its kernel has
   not taken; a client that floods or never reads is cut off instead of growing the server
@@ -26,6 +28,7 @@ from jupyter_core.utils import ensure_async
 from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.ioloop import PeriodicCallback
 from traitlets import Float
 
 
@@ -41,6 +44,13 @@ class HeldKernelManager(AsyncMappingKernelManager):
         super().__init__(**kwargs)
         self._handed_out: dict[str, float] = {}  # never connected: since when (monotonic)
         self._connected_once: set[str] = set()
+        self._pool_watch: PeriodicCallback | None = None
+
+    def initialize_culler(self) -> None:
+        super().initialize_culler()
+        if self._pool_watch is None:  # dead preheated kernels out within a second
+            self._pool_watch = PeriodicCallback(self.replace_dead_preheated, 1000)
+            self._pool_watch.start()
 
     def notify_connect(self, kernel_id: str) -> None:
         super().notify_connect(kernel_id)

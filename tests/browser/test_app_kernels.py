@@ -66,15 +66,20 @@ def test_pages_open_every_time_after_idle_gaps(browser, quick_culling):
 
 def test_a_dead_preheated_kernel_is_replaced_not_served(browser, quick_culling):
     pool_ready(quick_culling)
-    before = {p.pid for p in quick_culling.kernels()}
-    for process in quick_culling.kernels():  # every preheated kernel dies (OOM, a crash)
+    killed = quick_culling.kernels()
+    replaced = quick_culling.log.read_text().count("Replacing dead preheated")
+    for process in killed:  # every preheated kernel dies (OOM, a crash)
         process.kill()
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline:  # each is taken out of its pool, none restarted
         now = {p.pid for p in quick_culling.kernels()}
-        if len(now) >= 4 and not now & before:
+        if (quick_culling.log.read_text().count("Replacing dead preheated") >= replaced + 4
+                and len(now) >= 4 and not now & {p.pid for p in killed}):
             break
         time.sleep(0.5)
+    log = quick_culling.log.read_text()
+    assert log.count("Replacing dead preheated") >= replaced + 4, log[-3000:]
+    assert "restarting kernel" not in log
     context = browser.new_context()
     page = context.new_page()
     page.goto(quick_culling.url("03_training_walkthrough.ipynb"), timeout=120_000)
