@@ -59,7 +59,10 @@ class Desk:
     as_of: dt.date | None = None
     store: Store | None = None
     keeper: Keeper | None = field(default=None, repr=False)
+    #: The customer file ``listed`` was read from, read again when it changes (``reload``).
+    source: Path | None = field(default=None, repr=False)
     customers: CustomerList = field(init=False, repr=False)
+    _source_stamp: tuple[int, int] | None = field(default=None, repr=False)
     _search_keys: pd.Series | None = field(default=None, repr=False)
     _laid_over: tuple[int, dt.date] | None = field(default=None, repr=False)
 
@@ -69,6 +72,7 @@ class Desk:
             self.keeper = LocalKeeper(self.settings, store, self.listed)
         if self.store is None:  # the keeper's store; a service's client reads like a store
             self.store = getattr(self.keeper, "store", self.keeper)
+        self._source_stamp = _file_stamp(self.source)
         self.refresh()
 
     @classmethod
@@ -82,11 +86,15 @@ class Desk:
             as_of = dt.date.fromisoformat(as_of) if as_of.strip() else None
         if settings.keeper_url and store is None:
             return cls.on_keeper(RemoteKeeper.from_environment(), settings, customers, as_of)
+        source = None
         if not isinstance(customers, CustomerList):
-            customers = load(source_for(customers or None, settings.customers))
+            given = source_for(customers or None, settings.customers)
+            customers = load(given)
+            path = None if "://" in str(given) else Path(given).expanduser()
+            source = path if _file_stamp(path) else None
         if not isinstance(store, Store):
             store = Store.open(store, settings)
-        return cls(settings, customers, as_of, store)
+        return cls(settings, customers, as_of, store, source=source)
 
     @classmethod
     def on_keeper(cls, keeper: RemoteKeeper, settings: Settings,
@@ -109,6 +117,22 @@ class Desk:
         self.customers = self.keeper.lay_over(self.listed, self.today)
         self._search_keys = None
         self._laid_over = seen
+
+    def reload(self) -> bool:
+        """Read the customer file again if it changed since it was read, then lay the
+        store over the list (the refresh button; a preheated page when it is opened).
+
+        True when the file was read again. A file that no longer loads raises the
+        problem and the list read before stays."""
+        stamp = _file_stamp(self.source)
+        changed = stamp is not None and stamp != self._source_stamp
+        if changed:
+            listed = load(self.source)
+            self.listed, self._source_stamp = listed, stamp
+            if isinstance(self.keeper, LocalKeeper):
+                self.keeper.listed = listed
+        self.refresh()
+        return changed
 
     def current(self) -> CustomerList:
         """The customers with every renewal kept so far, by any agent: laid over again only
@@ -348,3 +372,16 @@ class Desk:
         return self.record("contacted" if contacted else "note", customer_id,
                            {"text": note.strip()})
 
+
+def _file_stamp(path: Path | None) -> tuple[int, int] | None:
+    """When a file was last written and its size; None for no file (a database, the
+    keeper's list, a list given in code).
+
+    >>> _file_stamp(None), _file_stamp(Path("/nonexistent"))
+    (None, None)
+    """
+    try:
+        found = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (found.st_mtime_ns, found.st_size) if found and path.is_file() else None

@@ -8,9 +8,9 @@ from support_kit import rules
 from support_kit.config import load_settings
 from support_kit.desk import Desk
 from support_kit.store import Event
-from support_kit.widgets import TroubleshootPanel
+from support_kit.widgets import ReportPanel, TroubleshootPanel
 
-from .conftest import AS_OF, confirm_consent
+from .conftest import AS_OF, confirm_consent, customer, write_csv
 
 
 @pytest.fixture
@@ -108,3 +108,25 @@ def test_worklist_most_urgent_first_a_click_opens_and_contact_removes(today_desk
     panel.language.value = "de"
     assert "Heute zu tun" in panel.worklist_heading.value
     assert "gestoppt seit" in panel.worklist.options[0][0]
+
+
+def test_refresh_reads_a_changed_customer_file_and_keeps_the_list_when_it_breaks(tmp_path):
+    """The lead replaces the customer file while pages are open: the refresh button shows
+    the new customers; a file that no longer loads is said, the list shown before stays."""
+    listed = write_csv(tmp_path / "customers.csv", [customer("C1", shop_name="Erster Laden")])
+    desk = Desk.open(listed, as_of=AS_OF, store="sqlite://")
+    panel = TroubleshootPanel(desk, customer_id="C1", lang="en")
+    report = ReportPanel(desk, out_dir=tmp_path / "out", lang="en")
+    write_csv(listed, [customer("C1", shop_name="Erster Laden"),
+                       customer("C2", shop_name="Zweiter Laden")])
+    panel.refresh_button.click()
+    assert desk.search("Zweiter")[0] == "C2" and "sk-error" not in panel.status.value
+    report.refresh_button.click()
+    assert set(report.value["customer_id"]) == {"C1", "C2"}
+
+    listed.write_bytes(b"\x00\x01 not a customer list")
+    panel.refresh_button.click()
+    assert "sk-error" in panel.status.value and "customers.csv" in panel.status.value
+    assert "Traceback" not in panel.status.value
+    assert desk.search("Zweiter")[0] == "C2"  # nothing lost: the list read before stays
+    desk.close()

@@ -258,9 +258,10 @@ class ReportPanel(Panel):
         self.refresh()
 
     def reload(self) -> None:
-        """The report again from what the store holds now (renewals, contacts, notes and
-        report runs of every agent and the terminal); nothing is written or recorded."""
-        self.desk.refresh()
+        """The report again from the customer file and what the store holds now (renewals,
+        contacts, notes and report runs of every agent and the terminal); nothing is
+        written or recorded."""
+        self.desk.reload()
         self.rebuild()
 
     def refresh(self) -> None:

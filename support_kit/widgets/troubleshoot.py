@@ -288,8 +288,9 @@ class TroubleshootPanel(Panel):
 
     def reload(self) -> None:
         """Everything as the store holds it now: renewals, notes and contacts of every agent
-        and the terminal (the refresh button; a preheated page when it is opened)."""
-        self.desk.refresh()
+        and the terminal, and the customer file if it changed (the refresh button; a
+        preheated page when it is opened)."""
+        self.desk.reload()
         self.show_worklist()
         self.reshow()
         now = dt.datetime.now(ZoneInfo(self.desk.settings.timezone))
