@@ -372,8 +372,8 @@ class ReportPanel(Panel):
             f"{html.escape(change_label(lang, c))} ({n})</h4>"
             + self._table(table[table["change"] == c])
             for c, n in counts.items() if n)
-        return (f'<div class="sk-changes"><h3 style="margin:4px 0">'
-                f'{html.escape(text(lang, "report.changes_title"))}</h3>'
+        # no heading of its own: the step's heading above it says what this is
+        return ('<div class="sk-changes">'
                 f'<div style="display:flex;gap:8px;flex-wrap:wrap">{cards}</div>'
                 f"<p>{html.escape(line)}</p>{lists}</div>")
 

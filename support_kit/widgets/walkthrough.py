@@ -76,7 +76,6 @@ class Walkthrough(Panel):
                                     layout=widgets.Layout(width="360px"))
         self.language = widgets.ToggleButtons(options=[(c.upper(), c) for c in LANGUAGES],
                                               value=lang, style={"button_width": "48px"})
-        self.title = widgets.HTML()
         self.progress = widgets.IntProgress(min=1, max=len(STEPS), value=1,
                                             layout=widgets.Layout(width="300px"))
         self.progress_text = widgets.HTML()
@@ -93,7 +92,6 @@ class Walkthrough(Panel):
             self.clickthrough_text, self.consent_link,
             widgets.HBox([self.callback_url, self.verify_button]), self.callback_view])
 
-        self.quiz_title = widgets.HTML()
         self.question_view = widgets.HTML()
         self.diagnosis_choice = widgets.RadioButtons(value=None,
                                                      layout=widgets.Layout(width="100%"))
@@ -119,10 +117,10 @@ class Walkthrough(Panel):
 
         self.banner = widgets.VBox(banners(self.desk, lang))
         steps_box = widgets.VBox([
-            self.title, widgets.HBox([self.progress, self.progress_text]), self.step_view,
+            widgets.HBox([self.progress, self.progress_text]), self.step_view,
             self.clickthrough, widgets.HBox([self.back_button, self.next_button])])
         quiz_box = widgets.VBox([
-            self.quiz_title, self.question_view, self.diagnosis_choice, self.action_choice,
+            self.question_view, self.diagnosis_choice, self.action_choice,
             widgets.HBox([self.answer_button, self.next_question_button]),
             self.feedback_view, self.score_view, widgets.HBox([self.save_button]),
             self.files_view])
@@ -157,8 +155,6 @@ class Walkthrough(Panel):
         self.trainee.description = text(lang, "training.trainee")
         self.trainee.placeholder = text(lang, "training.trainee_placeholder")
         self.language.description = text(lang, "training.language")
-        self.title.value = f"<h3>{html.escape(text(lang, 'training.title'))}</h3>"
-        self.quiz_title.value = f"<h3>{html.escape(text(lang, 'training.quiz'))}</h3>"
         self.clickthrough_text.value = (
             f"<p>{html.escape(text(lang, 'training.clickthrough'))}</p>")
         for button, key in ((self.back_button, "training.back"),
