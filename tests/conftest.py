@@ -48,6 +48,17 @@ def demo():
     return load(demo_path())
 
 
+@pytest.fixture
+def today_desk(demo):
+    """A demo desk as of today, so a renewal confirmed now counts in its views."""
+    from support_kit.config import load_settings
+    from support_kit.desk import Desk
+
+    desk = Desk(load_settings({}), demo)
+    yield desk
+    desk.close()
+
+
 def write_csv(path: Path, rows: list[dict], columns=COLUMNS, sep=",", encoding="utf-8") -> Path:
     """Write customer rows as CSV exactly as a spreadsheet would (quoted where needed)."""
     import csv

@@ -49,13 +49,6 @@ def test_every_situation_agrees_across_badge_next_step_reply_and_ticket(desk, la
     assert len(seen) >= 8, seen
 
 
-@pytest.fixture
-def today_desk(demo):
-    desk = Desk(load_settings({}), demo, None)  # a renewal is kept as of the real today
-    yield desk
-    desk.close()
-
-
 def test_after_a_renewal_every_part_follows_at_once(today_desk):
     panel = TroubleshootPanel(today_desk, customer_id="C100005", lang="en")
     assert panel.value.diagnosis.situation == "expired"

@@ -98,14 +98,6 @@ def test_live_check_link_reply_and_callback_in_demo(desk):
     assert 'data-ok="true"' in panel.callback_view.value
 
 
-@pytest.fixture
-def today_desk(demo):
-    """A demo desk as of today, so a renewal confirmed now counts in its views."""
-    desk = Desk(load_settings({}), demo)
-    yield desk
-    desk.close()
-
-
 def test_confirmed_renewal_counts_at_once_and_twice_is_already_renewed(today_desk):
     panel = TroubleshootPanel(today_desk, customer_id="C100005", lang="en")
     assert panel.value.diagnosis.state == "expired"

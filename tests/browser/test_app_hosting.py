@@ -9,7 +9,7 @@ import requests
 
 from ..conftest import CANARY_TOKEN
 from .test_desk_voila import SEARCH, open_desk, search
-from .voila_server import CONFIG, Voila
+from .voila_server import Voila, culling_after
 
 PAGES = 4
 AGENTS = 4
@@ -19,10 +19,7 @@ IDLE = 10  # the culler's idle timeout here (the app's is 60 s: the same rule, s
 @pytest.fixture(scope="module")
 def voila(tmp_path_factory, browser):
     """`make app`'s configuration, its culler ending idle kernels of closed pages sooner."""
-    server = Voila(tmp_path_factory.mktemp("hosting"), config=[
-        f"--Voila.config_file_paths={CONFIG}",
-        f"--MappingKernelManager.cull_idle_timeout={IDLE}",
-        "--MappingKernelManager.cull_interval=2"])
+    server = Voila(tmp_path_factory.mktemp("hosting"), config=culling_after(IDLE, 2))
     yield server
     server.stop()
 

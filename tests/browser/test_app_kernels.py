@@ -9,7 +9,7 @@ import psutil
 import pytest
 import requests
 
-from .voila_server import CONFIG, Voila
+from .voila_server import Voila, culling_after
 
 IDLE = 4  # the culler's idle timeout in these tests (the app's is 60 s), checked every second
 PAGES = {"01_troubleshoot_seller.ipynb": ".sk-troubleshoot",
@@ -20,10 +20,7 @@ PAGES = {"01_troubleshoot_seller.ipynb": ".sk-troubleshoot",
 @pytest.fixture(scope="module")
 def quick_culling(tmp_path_factory, browser):
     """`make app`'s configuration with a culler that ends idle kernels after 4 s."""
-    server = Voila(tmp_path_factory.mktemp("cull"), config=[
-        f"--Voila.config_file_paths={CONFIG}",
-        f"--MappingKernelManager.cull_idle_timeout={IDLE}",
-        "--MappingKernelManager.cull_interval=1"])
+    server = Voila(tmp_path_factory.mktemp("cull"), config=culling_after(IDLE, 1))
     yield server
     server.stop()
 

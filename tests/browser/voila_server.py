@@ -22,6 +22,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def culling_after(idle: int, interval: int) -> list[str]:
+    """`make app`'s configuration with a culler that ends idle kernels after ``idle``
+    seconds, looking every ``interval`` (the app's: 60 and 15): the same rules, sooner."""
+    return [f"--Voila.config_file_paths={CONFIG}",
+            f"--MappingKernelManager.cull_idle_timeout={idle}",
+            f"--MappingKernelManager.cull_interval={interval}"]
+
+
 class Voila:
     def __init__(self, workdir: Path, env: dict[str, str] | None = None,
                  config: list[str] | None = None):
