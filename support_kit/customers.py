@@ -674,6 +674,20 @@ def _mask_url(url: str) -> str:
     return url
 
 
+def file_stamp(path: Path | None) -> tuple[int, int] | None:
+    """When a customer file was last written and its size, to see that it changed; None
+    for no file (a database, the keeper's list, a list given in code).
+
+    >>> file_stamp(None), file_stamp(Path("/nonexistent"))
+    (None, None)
+    """
+    try:
+        found = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (found.st_mtime_ns, found.st_size) if found and path.is_file() else None
+
+
 def source_for(explicit: str | Path | None, configured: str | None) -> str | Path:
     """Which customers to load: the explicit one, else the configured one, else the demo.
 

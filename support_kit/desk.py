@@ -25,7 +25,7 @@ from . import dates, rules
 from .app_credentials import ClientSecret, client_secret
 from .config import Secret, Settings, load_settings
 from .confirmation import Confirmation
-from .customers import CustomerList, RefreshTokens, load, source_for
+from .customers import CustomerList, RefreshTokens, file_stamp, load, source_for
 from .diagnosis import Diagnosis, from_frame
 from .errors import SupportKitError
 from .keeper import Keeper, LocalKeeper, RemoteKeeper
@@ -72,7 +72,7 @@ class Desk:
             self.keeper = LocalKeeper(self.settings, store, self.listed)
         if self.store is None:  # the keeper's store; a service's client reads like a store
             self.store = getattr(self.keeper, "store", self.keeper)
-        self._source_stamp = _file_stamp(self.source)
+        self._source_stamp = file_stamp(self.source)
         self.refresh()
 
     @classmethod
@@ -91,7 +91,7 @@ class Desk:
             given = source_for(customers or None, settings.customers)
             customers = load(given)
             path = None if "://" in str(given) else Path(given).expanduser()
-            source = path if _file_stamp(path) else None
+            source = path if file_stamp(path) else None
         if not isinstance(store, Store):
             store = Store.open(store, settings)
         return cls(settings, customers, as_of, store, source=source)
@@ -124,7 +124,7 @@ class Desk:
 
         True when the file was read again. A file that no longer loads raises the
         problem and the list read before stays."""
-        stamp = _file_stamp(self.source)
+        stamp = file_stamp(self.source)
         changed = stamp is not None and stamp != self._source_stamp
         if changed:
             listed = load(self.source)
@@ -372,16 +372,3 @@ class Desk:
         return self.record("contacted" if contacted else "note", customer_id,
                            {"text": note.strip()})
 
-
-def _file_stamp(path: Path | None) -> tuple[int, int] | None:
-    """When a file was last written and its size; None for no file (a database, the
-    keeper's list, a list given in code).
-
-    >>> _file_stamp(None), _file_stamp(Path("/nonexistent"))
-    (None, None)
-    """
-    try:
-        found = path.stat() if path is not None else None
-    except OSError:
-        return None
-    return (found.st_mtime_ns, found.st_size) if found and path.is_file() else None

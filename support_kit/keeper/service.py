@@ -40,7 +40,7 @@ import tornado.web
 from tornado.ioloop import IOLoop
 
 from .. import rules
-from ..customers import mask_secrets
+from ..customers import file_stamp, mask_secrets
 from ..errors import SupportKitError
 from ..renewal import verify_callback
 from ..store import Event
@@ -75,11 +75,7 @@ class Keeping:
         self._lock = threading.Lock()
 
     def _stamp(self) -> tuple[int, int] | None:
-        try:
-            found = self.path.stat() if self.path else None
-        except OSError:
-            return None
-        return (found.st_mtime_ns, found.st_size) if found else None
+        return file_stamp(self.path)
 
     def current(self) -> LocalKeeper:
         stamp = self._stamp()
